@@ -1,0 +1,64 @@
+/* checkpoint.h -- safetensors files.
+ *
+ * Layout (https://github.com/huggingface/safetensors): an 8-byte
+ * little-endian header length N, N bytes of JSON, then the raw
+ * little-endian tensor bytes. The JSON maps each tensor name to
+ * {"dtype","shape","data_offsets":[begin,end]} (offsets relative to the end
+ * of the header) and "__metadata__" to a string->string map. We pad the
+ * header with spaces to a multiple of 8 bytes, as the reference writer does,
+ * and write tensors in the order given, back to back.
+ *
+ * Reading validates everything before any tensor is used: the header length
+ * against the file size, the JSON (parsed by cJSON), each dtype and shape
+ * against its byte range, every range inside the data area, no overlaps
+ * and no gaps. A bad file is an error naming the file and the fault.
+ *
+ * Ownership: ckpt_write copies nothing and keeps nothing. ckpt_read returns a
+ * ckpt that owns the file's bytes; tensor data and metadata strings point
+ * into it and live until ckpt_free. */
+#ifndef RNNLAB_CORE_CHECKPOINT_H
+#define RNNLAB_CORE_CHECKPOINT_H
+
+#include <stddef.h>
+#include "error.h"
+
+#define CKPT_FORMAT_VERSION "1"
+#define CKPT_MAX_DIMS 4
+
+typedef enum ckpt_dtype { CKPT_F32 = 1, CKPT_F64 = 2, CKPT_I64 = 3 } ckpt_dtype;
+
+typedef struct ckpt_tensor {
+    const char *name;
+    ckpt_dtype dtype;
+    size_t ndim;
+    size_t shape[CKPT_MAX_DIMS];
+    const void *data; /* little-endian, ndim product elements */
+} ckpt_tensor;
+
+typedef struct ckpt_meta {
+    const char *key;
+    const char *value; /* any UTF-8 text */
+} ckpt_meta;
+
+/* Writes tensors and metadata to path atomically (fileio.h). */
+int ckpt_write(const char *path, const ckpt_tensor *tensors, size_t ntensors,
+               const ckpt_meta *meta, size_t nmeta, rnnlab_err *err);
+
+typedef struct ckpt ckpt;
+
+/* Reads and validates path. */
+int ckpt_read(ckpt **out, const char *path, rnnlab_err *err);
+void ckpt_free(ckpt *c);
+
+size_t ckpt_count(const ckpt *c);
+const ckpt_tensor *ckpt_at(const ckpt *c, size_t i);
+/* The tensor called name, or NULL. */
+const ckpt_tensor *ckpt_find(const ckpt *c, const char *name);
+/* The metadata value for key, or NULL. */
+const char *ckpt_meta_get(const ckpt *c, const char *key);
+
+/* Element size of a dtype in bytes, and its safetensors name ("F32"). */
+size_t ckpt_dtype_size(ckpt_dtype d);
+const char *ckpt_dtype_name(ckpt_dtype d);
+
+#endif
