@@ -14,8 +14,14 @@
  * and no gaps. A bad file is an error naming the file and the fault.
  *
  * Ownership: ckpt_write copies nothing and keeps nothing. ckpt_read returns a
- * ckpt that owns the file's bytes; tensor data and metadata strings point
- * into it and live until ckpt_free. */
+ * ckpt that owns the file's bytes (and its parsed header); tensor names,
+ * tensor data and metadata strings point into it and live until ckpt_free.
+ *
+ * Alignment: a tensor's data is always aligned for its dtype, so it may be
+ * read directly as float / double / int64_t. Files we write start the data
+ * area 8-aligned and tensors are then used in place; a tensor that sits at a
+ * misaligned offset (possible in files from other writers) is copied into
+ * aligned storage owned by the ckpt. */
 #ifndef RNNLAB_CORE_CHECKPOINT_H
 #define RNNLAB_CORE_CHECKPOINT_H
 
@@ -40,14 +46,21 @@ typedef struct ckpt_meta {
     const char *value; /* any UTF-8 text */
 } ckpt_meta;
 
-/* Writes tensors and metadata to path atomically (fileio.h). */
+/* Writes tensors and metadata to path atomically (fileio.h). Names must be
+ * non-empty, unique and not "__metadata__"; metadata keys unique. Errors:
+ * RNNLAB_ERR_INVALID for bad arguments, RNNLAB_ERR_IO if the write fails
+ * (the previous file at path is then unchanged). */
 int ckpt_write(const char *path, const ckpt_tensor *tensors, size_t ntensors,
                const ckpt_meta *meta, size_t nmeta, rnnlab_err *err);
 
 typedef struct ckpt ckpt;
 
-/* Reads and validates path. */
+/* Reads and validates path. A malformed file is RNNLAB_ERR_FORMAT with a
+ * message naming the file and the fault; *out is NULL on any error. */
 int ckpt_read(ckpt **out, const char *path, rnnlab_err *err);
+/* The same from len bytes in memory (copied; the caller keeps bytes). name
+ * stands for the file in error messages. */
+int ckpt_parse(ckpt **out, const char *name, const void *bytes, size_t len, rnnlab_err *err);
 void ckpt_free(ckpt *c);
 
 size_t ckpt_count(const ckpt *c);
@@ -57,7 +70,8 @@ const ckpt_tensor *ckpt_find(const ckpt *c, const char *name);
 /* The metadata value for key, or NULL. */
 const char *ckpt_meta_get(const ckpt *c, const char *key);
 
-/* Element size of a dtype in bytes, and its safetensors name ("F32"). */
+/* Element size of a dtype in bytes, and its safetensors name ("F32");
+ * 0 and NULL for a value outside ckpt_dtype. */
 size_t ckpt_dtype_size(ckpt_dtype d);
 const char *ckpt_dtype_name(ckpt_dtype d);
 

@@ -7,6 +7,15 @@
  * built without handler line numbers and with a 200-byte line limit, and we
  * want both the line number and an error (not a silent split) on long lines.
  *
+ * Syntax: "[section]" headers, "key = value" (or "key: value") lines, ';' or
+ * '#' comment lines, and inline comments after " ;". Every key must sit in a
+ * section, and a key may appear once per section. A line may hold at most
+ * INI_MAX_LINE - 2 characters (198 with Debian's inih) besides its line end.
+ * There are no multi-line values: leading whitespace is ignored, so an
+ * indented "key = value" is an ordinary key and an indented line without
+ * '=' is a syntax error rather than a continuation of the previous value
+ * (inih's Python-style continuation would otherwise glue it on silently).
+ *
  * Ownership: config_load/config_new allocate; config_free releases all. Every
  * string returned points into the config and lives until config_free. */
 #ifndef RNNLAB_CORE_CONFIG_H
@@ -21,17 +30,21 @@ typedef struct config_entry {
     char *value;
     char *origin; /* file path, "--set" or "default" */
     int line;     /* 1-based line in origin, 0 when not from a file */
+    /* A PATH value already rewritten relative to the current directory (so
+     * the resolved config stays valid wherever it is saved). */
+    int path_resolved;
 } config_entry;
 
 typedef struct config config;
 
-/* An empty config; `path` (may be NULL) is the folder relative paths are
+/* An empty config; `dir` (may be NULL) is the folder relative paths are
  * resolved against. */
 config *config_new(const char *dir);
 
-/* Parses the INI file at path. Errors: missing file (IO), a syntax error or
- * over-long line (FORMAT, "FILE:LINE: ..."), a key given twice in one
- * section (INVALID, naming both lines). */
+/* Parses the INI file at path; its folder becomes config_dir. Errors:
+ * missing file (IO, "PATH: cannot open: ..."), a syntax error or over-long
+ * line (FORMAT, "FILE:LINE: ..."), a key given twice in one section
+ * (INVALID, naming both lines). */
 int config_load(config **out, const char *path, rnnlab_err *err);
 
 /* Parses INI text held in memory; `name` is used in messages. */
@@ -60,6 +73,10 @@ const config_entry *config_at(const config *c, size_t i);
 /* The folder of the config file, for resolving relative paths ("" if none). */
 const char *config_dir(const config *c);
 
+/* The file path (or the name given to config_load_string; "config" for
+ * config_new) used in messages. */
+const char *config_name(const config *c);
+
 /* Formats "ORIGIN:LINE" (or "--set section.key", or "default") for messages. */
 const char *config_where(const config_entry *e, char *buf, size_t size);
 
@@ -74,9 +91,18 @@ const char *config_where(const config_entry *e, char *buf, size_t size);
  * On success fills values[i] for each schema[i] (values must hold one per
  * schema entry), adds the defaults it used to the config (origin "default")
  * so config_write shows the resolved config, and resolves PATH params
- * against the config's folder. String values point into the config. */
+ * against the config's folder (values from --set stay as given, i.e.
+ * relative to the current folder; the entry keeps the text as written,
+ * values[i].s gets the resolved path). String values point into the config
+ * and stay valid until config_free, even if the key is set again. A failed
+ * validation leaves the config unchanged. */
 int config_validate_section(config *c, const char *section, const rnnlab_param *schema,
                             const char *const *skip, rnnlab_value *values, rnnlab_err *err);
+
+/* Checks that every section in c is one of `known` (NULL-terminated):
+ * "FILE:LINE: unknown section [modle]; did you mean [model]?" (LINE is the
+ * header's line), or the list of known sections when none is close. */
+int config_check_sections(const config *c, const char *const *known, rnnlab_err *err);
 
 /* Parses one value against one parameter, as above; `where` prefixes the
  * message. Used by validate and by sweeps to check axis values early. */

@@ -27,9 +27,11 @@ typedef struct reg_component {
     const char *description;
     const rnnlab_param *params; /* never NULL: an empty schema if none */
     size_t nparams;
-    const char *file;   /* the .so it came from */
+    const char *file;   /* the .so it came from, as the path was given */
     const char *plugin; /* its plugin's name */
     const char *plugin_version;
+    /* Every slot of the host's table is readable; slots beyond the plugin's
+     * struct_size are NULL. struct_size keeps the plugin's value. */
     union {
         rnnlab_activation_ops activation;
         rnnlab_loss_ops loss;
@@ -42,9 +44,11 @@ typedef struct reg_component {
 /* Creates an empty registry. `host` must outlive it. */
 int registry_new(registry **out, const rnnlab_host *host, rnnlab_err *err);
 
-/* Loads every *.so directly inside dir (sorted by name, for determinism).
+/* Loads every *.so directly inside dir (sorted by name, for determinism;
+ * hidden files and non-regular files are skipped, symlinks followed).
  * A directory that does not exist is skipped silently; one that cannot be
- * read is an error. */
+ * read is an error, and so is any plugin in it that fails to load (the
+ * ones before it stay loaded). */
 int registry_add_dir(registry *r, const char *dir, rnnlab_err *err);
 
 /* Loads one plugin file. Errors name the file and what is wrong: dlopen's
@@ -55,9 +59,12 @@ int registry_add_file(registry *r, const char *path, rnnlab_err *err);
 
 /* Builds the default search path and loads it, in this order:
  * cli_path (--plugin-path, colon-separated, may be NULL), $RNNLAB_PLUGIN_PATH,
- * config_path ([plugins] path, may be NULL), the build tree's plugins folder
- * when the running binary is in the build tree, then the installed
- * <libdir>/rnnlab/plugins/abi<MAJOR> when not run from the build tree. */
+ * config_path ([plugins] path, colon-separated, may be NULL), the build
+ * tree's plugins folder when the running binary is in the build tree (its
+ * folder is RNNLAB_BUILD_ROOT or below it, by realpath), else the installed
+ * <libdir>/rnnlab/plugins/abi<MAJOR>. Empty elements are ignored, never
+ * read as "."; relative folders are used as given. Errors say which of the
+ * sources named the failing folder. */
 int registry_load_default(registry *r, const char *cli_path, const char *config_path,
                           rnnlab_err *err);
 
