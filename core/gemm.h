@@ -1,10 +1,15 @@
 /* gemm.h -- the one matrix-multiply interface of the core.
  *
  * Every matrix product in rnnlab goes through gemm_f32 (training and
- * inference) or gemm_f64 (gradient checks). The backend is fixed at configure
- * time by the meson option `gemm`: "builtin" (portable C, always built) or
- * "cblas" (any CBLAS, e.g. OpenBLAS). All backends must agree within float
- * tolerance; tests/test_gemm.c checks each one that is built.
+ * inference) or gemm_f64 (gradient checks). The float backend is fixed at
+ * configure time by the meson option `gemm`: "dnnl" (oneDNN's dnnl_sgemm),
+ * "openblas" (cblas_sgemm) or "builtin" (portable C, always built; see
+ * gemm_kernel.h). gemm_f64 is always the builtin kernel: only gradient checks
+ * use it. All backends must agree within float tolerance; tests/test_gemm.c
+ * checks the one that is built against the builtin and a naive reference.
+ *
+ * Degenerate shapes are valid: m == 0 or n == 0 does nothing; k == 0 or
+ * alpha == 0 leaves C = beta * C. Thread-safe; never allocates itself.
  *
  * Row-major: C (m, n) = alpha * op(A) (m, k) * op(B) (k, n) + beta * C.
  * op(X) is X or X^T by trans_a / trans_b. lda/ldb/ldc are row strides of the
@@ -27,7 +32,7 @@ void gemm_f32_builtin(int trans_a, int trans_b, size_t m, size_t n, size_t k, fl
                       const float *a, size_t lda, const float *b, size_t ldb, float beta,
                       float *c, size_t ldc);
 
-/* "builtin", "cblas (OpenBLAS 0.3.21)", ... */
+/* "builtin", "openblas (cblas_sgemm)", "dnnl 2.6 (dnnl_sgemm)": a static string. */
 const char *gemm_backend_name(void);
 
 #endif

@@ -661,8 +661,10 @@ static int tsv_batch(void *self, rnnlab_split split, size_t index, rnnlab_batch 
     const tsv_split *s = &L->split[split];
     size_t first = index * L->batch_size, B = s->nseq - first, T = 0;
     if (B > L->batch_size) B = L->batch_size;
-    for (size_t b = 0; b < B; b++)
-        if ((size_t)s->seqs[s->order[first + b]].len > T) T = (size_t)s->seqs[s->order[first + b]].len;
+    for (size_t b = 0; b < B; b++) {
+        size_t len = (size_t)s->seqs[s->order[first + b]].len;
+        if (len > T) T = len;
+    }
     size_t cells = L->max_len * L->batch_size;
     memset(out->ids, 0, cells * sizeof *out->ids);
     memset(out->mask, 0, cells);

@@ -536,7 +536,10 @@ static int32_t heap_best(train *tr, int *oom) {
         train_heap_item it = heap_pop(tr);
         int64_t now = tr->pairs[it.pair].count;
         if (now == it.count) return it.pair;
-        if (now < it.count && now >= 2 && heap_push(tr, it.pair)) return *oom = 1, -1;
+        if (now < it.count && now >= 2 && heap_push(tr, it.pair)) {
+            *oom = 1;
+            return -1;
+        }
     }
     return -1;
 }

@@ -714,7 +714,7 @@ static int load_header(const word_tok *t, in_lines *in, uint64_t *size, uint64_t
         *words > in->len)
         return h->set_error(h, RNNLAB_ERR_FORMAT,
                             "word: saved state line 5: expected \"words M\" with M >= size - %d "
-                            "= %llu",
+                            "= %llu and one line per word",
                             N_SPECIALS, (unsigned long long)(*size - N_SPECIALS));
     return RNNLAB_OK;
 }
@@ -725,7 +725,7 @@ static int word_load(void *self, const char *buf, size_t len) {
     word_tok *t = self;
     const rnnlab_host *h = t->host;
     in_lines in = {.buf = buf, .len = len};
-    uint64_t size, words;
+    uint64_t size = 0, words = 0;
     int rc = load_header(t, &in, &size, &words);
     if (rc) return rc;
     word_table tb = {0};

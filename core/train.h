@@ -1,0 +1,43 @@
+/* train.h -- the training loop, evaluation and run folders.
+ *
+ * Steps 3 to 7 of the data's way: batches from the loader, forward over T
+ * steps, the loss plugin, backward through time, the optimizer plugin, then
+ * metrics and checkpoints. The loop allocates everything before the first
+ * step; the steady state allocates nothing.
+ *
+ * A run folder <run_dir>/<name>/ holds:
+ *   config.ini        the resolved config, every default filled in
+ *   metrics.csv       step,split,metric,value (long format)
+ *   meta.json         versions, plugin files and hashes, seed, timings, status
+ *   last.safetensors  written at the end of every epoch and on interrupt
+ *   best.safetensors  the best dev loss so far */
+#ifndef RNNLAB_CORE_TRAIN_H
+#define RNNLAB_CORE_TRAIN_H
+
+#include <stdio.h>
+#include "session.h"
+
+typedef struct train_args {
+    const char *resume_dir; /* continue this run (its config is used) */
+    const char *run_dir;    /* exact run folder to use, overriding [train] */
+    FILE *out;              /* progress and summaries; NULL: silent */
+    int progress_bar;       /* redraw one line (a TTY) instead of log lines */
+} train_args;
+
+/* Trains as the session's config says. The session must be open (not its
+ * data: train opens it, restoring the tokenizer when resuming). On success
+ * *run_path (malloc'd, caller frees; may be NULL) names the run folder. */
+int train_run(const session_args *sargs, const train_args *targs, char **run_path,
+              rnnlab_err *err);
+
+/* Interrupt: set from a signal handler; the loop finishes its step, writes
+ * a resumable checkpoint and returns RNNLAB_ERR_INTERRUPTED. */
+void train_request_stop(void);
+
+/* `rnnlab gradcheck`: a small double-precision instance of the configured
+ * model on the first training batch, every analytic gradient against
+ * central differences. Prints a table to out; fails if any relative error
+ * is above tol. */
+int train_gradcheck(const session_args *sargs, double tol, FILE *out, rnnlab_err *err);
+
+#endif
