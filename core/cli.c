@@ -8,6 +8,7 @@
 #include "error.h"
 #include "gemm.h"
 #include "host.h"
+#include "infer.h"
 #include "registry.h"
 #include "rnnlab_build.h"
 #include "session.h"
@@ -20,6 +21,9 @@ static const char usage[] =
     "  train CONFIG              train a model; writes runs/<name>/\n"
     "  train --resume RUN_DIR    continue an interrupted run from its last checkpoint\n"
     "  gradcheck CONFIG          check every BPTT gradient against finite differences\n"
+    "  eval CKPT --data FILE     loss and accuracy (or perplexity) of a checkpoint on a file\n"
+    "  tag CKPT                  tag sentences from stdin, one per line: word/TAG\n"
+    "  sample CKPT               generate text from a language-model checkpoint\n"
     "  config show CONFIG        print the fully resolved config (all defaults filled in)\n"
     "  plugins                   list the plugins found: kind, name, version, file\n"
     "  plugins describe NAME     print a component's parameters\n"
@@ -30,7 +34,13 @@ static const char usage[] =
     "  --plugin-path DIRS        search these folders (colon-separated) for plugins first\n"
     "  --run-dir DIR             train: write the run into exactly this folder\n"
     "  --quiet                   train: no progress output\n"
-    "  --tol X                   gradcheck: relative error tolerance (default 1e-6)\n";
+    "  --diagnostics             train: record gradient-through-time diagnostics every 10 steps\n"
+    "  --tol X                   gradcheck: relative error tolerance (default 1e-6)\n"
+    "  --data FILE               eval: the file to score (read by the checkpoint's loader)\n"
+    "  --format text|conllu      tag: output format (default text: word/TAG)\n"
+    "  --prime TEXT --length N --temperature T --top-k K --seed S --argmax\n"
+    "                            sample: start text, tokens to add, softmax temperature,\n"
+    "                            keep the K likeliest, RNG seed, or always the likeliest\n";
 
 #define MAX_SETS 256
 
@@ -44,7 +54,26 @@ typedef struct cli {
     const char *run_dir;
     int quiet;
     double tol;
+    const char *data;
+    const char *format;
+    const char *prime;
+    long length;
+    double temperature;
+    long top_k;
+    unsigned long long seed;
+    int argmax;
 } cli;
+
+static int parse_long(const char *opt, const char *text, long min, long *out) {
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (*end || end == text || v < min) {
+        fprintf(stderr, "rnnlab: %s needs an integer >= %ld, got '%s'\n", opt, min, text);
+        return 64;
+    }
+    *out = v;
+    return 0;
+}
 
 static int fail(const rnnlab_err *err) {
     fprintf(stderr, "rnnlab: error: %s\n", err->msg[0] ? err->msg : status_name(err->code));
@@ -61,6 +90,9 @@ static int usage_error(const char *fmt, const char *arg) {
 static int parse_args(cli *c, int argc, char **argv) {
     memset(c, 0, sizeof *c);
     c->tol = 1e-6;
+    c->length = 200;
+    c->temperature = 1.0;
+    c->format = "text";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_next = i + 1 < argc;
@@ -80,6 +112,36 @@ static int parse_args(cli *c, int argc, char **argv) {
             char *end;
             c->tol = strtod(argv[++i], &end);
             if (*end || !(c->tol > 0)) return usage_error("--tol needs a positive number, got '%s'", argv[i]);
+        } else if (strcmp(a, "--diagnostics") == 0) {
+            /* Same as [diagnostics] every = 10; an explicit --set wins
+             * because later overrides replace earlier ones. */
+            if (c->nsets == MAX_SETS) return usage_error("too many --set options (max %s)", "256");
+            memmove(c->sets + 1, c->sets, c->nsets * sizeof *c->sets);
+            c->sets[0] = "diagnostics.every=10";
+            c->nsets++;
+        } else if (strcmp(a, "--data") == 0 && has_next) {
+            c->data = argv[++i];
+        } else if (strcmp(a, "--format") == 0 && has_next) {
+            c->format = argv[++i];
+            if (strcmp(c->format, "text") && strcmp(c->format, "conllu"))
+                return usage_error("--format is text or conllu, got '%s'", c->format);
+        } else if (strcmp(a, "--prime") == 0 && has_next) {
+            c->prime = argv[++i];
+        } else if (strcmp(a, "--length") == 0 && has_next) {
+            if (parse_long(a, argv[++i], 0, &c->length)) return 64;
+        } else if (strcmp(a, "--top-k") == 0 && has_next) {
+            if (parse_long(a, argv[++i], 0, &c->top_k)) return 64;
+        } else if (strcmp(a, "--seed") == 0 && has_next) {
+            long v;
+            if (parse_long(a, argv[++i], 0, &v)) return 64;
+            c->seed = (unsigned long long)v;
+        } else if (strcmp(a, "--temperature") == 0 && has_next) {
+            char *end;
+            c->temperature = strtod(argv[++i], &end);
+            if (*end || !(c->temperature > 0))
+                return usage_error("--temperature needs a positive number, got '%s'", argv[i]);
+        } else if (strcmp(a, "--argmax") == 0) {
+            c->argmax = 1;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             c->quiet = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -240,6 +302,56 @@ static int cmd_gradcheck(const cli *c) {
     return 0;
 }
 
+static int cmd_eval(const cli *c) {
+    if (c->npos != 2 || !c->data) return usage_error("usage: rnnlab eval CKPT --data FILE%s", "");
+    rnnlab_err err;
+    err_clear(&err);
+    if (train_eval(c->positional[1], c->data, c->plugin_path, stdout, &err) != RNNLAB_OK)
+        return fail(&err);
+    return 0;
+}
+
+static int cmd_tag(const cli *c) {
+    if (c->npos != 2) return usage_error("usage: rnnlab tag CKPT [--format text|conllu] < TEXT%s", "");
+    rnnlab_err err;
+    err_clear(&err);
+    infer inf;
+    if (infer_open(&inf, c->positional[1], c->plugin_path, 1024, &err) != RNNLAB_OK)
+        return fail(&err);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    long no = 0, lineno = 0;
+    int code = 0;
+    while ((n = getline(&line, &cap, stdin)) >= 0) {
+        lineno++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
+        if (n == 0) continue;
+        if (infer_tag(&inf, line, strcmp(c->format, "conllu") == 0, ++no, stdout, &err) !=
+            RNNLAB_OK) {
+            err_prefix(&err, "stdin:%ld: ", lineno);
+            code = fail(&err);
+            break;
+        }
+    }
+    free(line);
+    infer_close(&inf);
+    return code;
+}
+
+static int cmd_sample(const cli *c) {
+    if (c->npos != 2) return usage_error("usage: rnnlab sample CKPT [--prime TEXT] [--length N]%s", "");
+    rnnlab_err err;
+    err_clear(&err);
+    infer inf;
+    if (infer_open(&inf, c->positional[1], c->plugin_path, 4096, &err) != RNNLAB_OK)
+        return fail(&err);
+    sample_opts o = {c->prime, c->length, c->temperature, c->top_k, c->seed, c->argmax};
+    int code = infer_sample(&inf, &o, stdout, &err) == RNNLAB_OK ? 0 : fail(&err);
+    infer_close(&inf);
+    return code;
+}
+
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "--version") == 0) return cmd_version();
     if (argc == 2 && strcmp(argv[1], "--help") == 0) {
@@ -263,5 +375,8 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "config") == 0) return cmd_config(&c);
     if (strcmp(cmd, "train") == 0) return cmd_train(&c);
     if (strcmp(cmd, "gradcheck") == 0) return cmd_gradcheck(&c);
+    if (strcmp(cmd, "eval") == 0) return cmd_eval(&c);
+    if (strcmp(cmd, "tag") == 0) return cmd_tag(&c);
+    if (strcmp(cmd, "sample") == 0) return cmd_sample(&c);
     return usage_error("unknown command '%s'", cmd);
 }

@@ -65,6 +65,7 @@ typedef struct model_spec {
     const void *act_self;
     model_init init;
     double init_scale; /* for ORTHOGONAL and IDENTITY */
+    size_t threads;    /* compute threads ([train] threads); 0 or 1: one */
 } model_spec;
 
 typedef struct model_tensor {

@@ -181,6 +181,7 @@ int session_open(session *s, const session_args *a, rnnlab_err *err) {
         s->spec.init = (model_init)mv[M_INIT].i;
         s->spec.init_scale = mv[M_INIT_SCALE].r;
         s->spec.act = &s->activation.comp->ops.activation;
+        s->spec.threads = (size_t)s->train.threads;
     }
     if (rc == RNNLAB_OK)
         rc = create_instance(s, &s->activation, s->activation.comp->ops.activation.create,

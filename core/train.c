@@ -34,6 +34,8 @@ typedef struct trainer {
     rnnlab_batch batch;
     rnnlab_real *dlogits;
     double *dh_norms;
+    double *diag_v, *diag_u; /* power-iteration vectors, (H) */
+    unsigned char *diag_alive; /* per unit: positive anywhere in the batch */
     char *run_path;
     char *ckpt_last, *ckpt_best, *metrics_path;
     FILE *metrics;
@@ -46,6 +48,7 @@ typedef struct trainer {
     long plateau_bad;   /* for the plateau schedule */
     char *tok_state;    /* tokenizer and label state, for checkpoints */
     char *labels;
+    char *label_names;  /* class names, one per line, for `rnnlab tag` */
     double t_start;
     double train_seconds;
     uint64_t tokens_total; /* real (unpadded) tokens trained on */
@@ -265,6 +268,9 @@ static int save_checkpoint(trainer *tr, const char *path, rnnlab_err *err) {
         {"bad_epochs", bad},
         {"plateau_bad", pbad},
         {"seed", seed},
+        {"input_kind", s->info.input_kind == RNNLAB_INPUT_IDS ? "ids" : "dense"},
+        {"head", s->info.head == RNNLAB_HEAD_PER_STEP ? "per_step" : "last"},
+        {"label_names", tr->label_names ? tr->label_names : ""},
     };
     int rc = ckpt_write(path, ts, nt, meta, sizeof meta / sizeof meta[0], err);
     free(ts);
@@ -466,6 +472,93 @@ static void progress(trainer *tr, size_t i, size_t nb, double loss, double tok_s
     }
 }
 
+/* ---- diagnostics ---------------------------------------------------------
+ * What vanishing and exploding gradients look like from inside: the
+ * gradient reaching each step, the growth rate of W_hh, and how many units
+ * sit where the activation's derivative is (nearly) zero. */
+
+/* The activation's shape, probed through its ops (the core never knows
+ * which plugin it holds): bounded in (-1, 1) like tanh, in (0, 1) like
+ * sigmoid, or unbounded above with 0 below like relu. */
+enum { ACT_OTHER, ACT_SYMMETRIC, ACT_UNIT, ACT_RECTIFIED };
+
+static int activation_shape(const session *s) {
+    const rnnlab_activation_ops *a = &s->activation.comp->ops.activation;
+    float x[3] = {-1e4f, 0.0f, 1e4f}, y[3];
+    if (a->forward(s->act_self, x, y, 3) != RNNLAB_OK) return ACT_OTHER;
+    if (fabsf(y[0] + 1.0f) < 1e-3f && fabsf(y[2] - 1.0f) < 1e-3f) return ACT_SYMMETRIC;
+    if (fabsf(y[0]) < 1e-3f && fabsf(y[2] - 1.0f) < 1e-3f) return ACT_UNIT;
+    if (y[0] == 0.0f && y[1] == 0.0f && y[2] > 1e3f) return ACT_RECTIFIED;
+    return ACT_OTHER;
+}
+
+/* Spectral radius of a square matrix by power iteration: the growth rate of
+ * ||W^k v|| over the last iterations, which converges even when the
+ * dominant eigenvalues are a complex pair (where the Rayleigh quotient
+ * oscillates). Fixed start vector: deterministic. */
+static double spectral_radius(const float *w, size_t n, double *v, double *u) {
+    enum { ITERS = 60, TAIL = 20 };
+    for (size_t i = 0; i < n; i++) v[i] = 1.0 / sqrt((double)n) * (1.0 + 0.01 * (double)(i % 7));
+    double log_growth = 0.0;
+    for (int k = 0; k < ITERS; k++) {
+        double norm = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double acc = 0.0;
+            for (size_t j = 0; j < n; j++) acc += (double)w[i * n + j] * v[j];
+            u[i] = acc;
+            norm += acc * acc;
+        }
+        norm = sqrt(norm);
+        if (norm == 0.0 || !isfinite(norm)) return norm == 0.0 ? 0.0 : norm;
+        if (k >= ITERS - TAIL) log_growth += log(norm);
+        for (size_t i = 0; i < n; i++) v[i] = u[i] / norm;
+    }
+    return exp(log_growth / TAIL);
+}
+
+static void record_diagnostics(trainer *tr) {
+    session *s = tr->s;
+    const rnnlab_batch *b = &tr->batch;
+    for (size_t t = 0; t < b->T; t++) {
+        char name[48];
+        snprintf(name, sizeof name, "dh_norm_t%zu", t);
+        metric(tr, "diag", name, tr->dh_norms[t]);
+    }
+    for (size_t i = 0; i < tr->ntensors; i++) {
+        const model_tensor *t = model_tensor_at(tr->m, i);
+        if (strncmp(t->name, "rnn.weight_hh_", 14) != 0) continue;
+        char name[96];
+        snprintf(name, sizeof name, "spectral_radius_%s", t->name + 14);
+        metric(tr, "diag", name, spectral_radius(t->data, t->shape[0], tr->diag_v, tr->diag_u));
+    }
+    /* Top layer states over the real steps of this batch: (T, B, H*dirs). */
+    size_t width = s->spec.hidden_size * (s->spec.bidirectional ? 2 : 1);
+    const float *h = model_hidden_states(tr->m);
+    int shape = activation_shape(s);
+    size_t real = 0, saturated = 0;
+    memset(tr->diag_alive, 0, width);
+    for (size_t t = 0; t < b->T; t++)
+        for (size_t k = 0; k < b->B; k++) {
+            if (!b->mask[t * b->B + k]) continue;
+            const float *row = h + (t * b->B + k) * width;
+            for (size_t j = 0; j < width; j++) {
+                float v = row[j];
+                saturated += shape == ACT_SYMMETRIC ? fabsf(v) > 0.99f
+                                                    : (v < 0.01f || v > 0.99f);
+                tr->diag_alive[j] |= v > 0.0f;
+            }
+            real++;
+        }
+    if (real == 0) return;
+    if (shape == ACT_SYMMETRIC || shape == ACT_UNIT)
+        metric(tr, "diag", "saturated_frac", (double)saturated / (double)(real * width));
+    if (shape == ACT_RECTIFIED) {
+        size_t dead = 0;
+        for (size_t j = 0; j < width; j++) dead += !tr->diag_alive[j];
+        metric(tr, "diag", "dead_frac", (double)dead / (double)width);
+    }
+}
+
 static int diverged(trainer *tr, const char *what, double value, rnnlab_err *err) {
     struct stat st;
     const char *last = stat(tr->ckpt_last, &st) == 0 ? tr->ckpt_last : "none (no epoch finished)";
@@ -505,13 +598,7 @@ static int train_step(trainer *tr, size_t i, double *loss_out, size_t *tokens, r
         metric(tr, "train", "grad_norm", norm);
         metric(tr, "train", "lr", current_lr(tr));
     }
-    if (diag) {
-        for (size_t t = 0; t < tr->batch.T; t++) {
-            char name[48];
-            snprintf(name, sizeof name, "dh_norm_t%zu", t);
-            metric(tr, "diag", name, tr->dh_norms[t]);
-        }
-    }
+    if (diag) record_diagnostics(tr);
     return RNNLAB_OK;
 }
 
@@ -634,6 +721,31 @@ static int fetch_state(trainer *tr, rnnlab_err *err) {
         rc = ld->save_labels(s->loader_self, &tr->labels, &len);
         if (rc != RNNLAB_OK) return err_prefix(err, "data loader '%s': ", s->loader.comp->name);
     }
+    /* Class names travel in the checkpoint so that tagging needs neither
+     * the loader nor its data. A language model's classes are tokens. */
+    if (ld->label_name && s->info.target_kind == RNNLAB_TARGET_CLASS && !s->info.stateful) {
+        size_t cap = 64, used = 0;
+        tr->label_names = malloc(cap);
+        if (!tr->label_names) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+        tr->label_names[0] = '\0';
+        for (size_t i = 0; i < s->info.output_size; i++) {
+            const char *name = ld->label_name(s->loader_self, (int32_t)i);
+            if (!name || strchr(name, '\n'))
+                return err_set(err, RNNLAB_ERR_PLUGIN,
+                               "data loader '%s': label_name(%zu) is %s", s->loader.comp->name, i,
+                               name ? "a name with a newline" : "NULL");
+            size_t n = strlen(name);
+            while (used + n + 2 > cap) {
+                char *p = realloc(tr->label_names, cap *= 2);
+                if (!p) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+                tr->label_names = p;
+            }
+            memcpy(tr->label_names + used, name, n);
+            used += n;
+            tr->label_names[used++] = '\n';
+            tr->label_names[used] = '\0';
+        }
+    }
     return RNNLAB_OK;
 }
 
@@ -666,7 +778,12 @@ static int make_trainer(trainer *tr, rnnlab_err *err) {
                                                         : s->info.batch_size;
     tr->dlogits = calloc(rows * s->info.output_size, sizeof *tr->dlogits);
     tr->dh_norms = calloc(s->info.max_len, sizeof *tr->dh_norms);
-    if (!tr->dlogits || !tr->dh_norms || batch_alloc(&tr->batch, &s->info) != RNNLAB_OK)
+    size_t H = s->spec.hidden_size;
+    tr->diag_v = calloc(H, sizeof *tr->diag_v);
+    tr->diag_u = calloc(H, sizeof *tr->diag_u);
+    tr->diag_alive = calloc(2 * H, 1);
+    if (!tr->dlogits || !tr->dh_norms || !tr->diag_v || !tr->diag_u || !tr->diag_alive ||
+        batch_alloc(&tr->batch, &s->info) != RNNLAB_OK)
         return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
     tr->lr_scale = 1.0;
     tr->best_dev = INFINITY;
@@ -685,11 +802,15 @@ static void free_trainer(trainer *tr) {
     batch_free(&tr->batch);
     free(tr->dlogits);
     free(tr->dh_norms);
+    free(tr->diag_v);
+    free(tr->diag_u);
+    free(tr->diag_alive);
     free(tr->ckpt_last);
     free(tr->ckpt_best);
     free(tr->metrics_path);
     if (tr->tok_state) tr->s->host->free(tr->s->host, tr->tok_state);
     if (tr->labels) tr->s->host->free(tr->s->host, tr->labels);
+    free(tr->label_names);
     free(tr->run_path);
 }
 
@@ -994,5 +1115,79 @@ int train_gradcheck(const session_args *sargs, double tol, FILE *out, rnnlab_err
 out:
     batch_free(&tr.batch);
     session_close(&s);
+    return rc;
+}
+
+/* ---- eval --------------------------------------------------------------- */
+
+/* The loader key that names a held-out file: the first of these that its
+ * schema has. `eval` points it at the user's file and scores that split. */
+static const char *heldout_key(const reg_component *loader, rnnlab_split *split) {
+    static const char *const keys[] = {"test", "dev", "valid"};
+    static const rnnlab_split splits[] = {RNNLAB_SPLIT_TEST, RNNLAB_SPLIT_DEV, RNNLAB_SPLIT_DEV};
+    for (size_t i = 0; i < 3; i++) {
+        const rnnlab_param *p = schema_find(loader->params, keys[i]);
+        if (p && (p->flags & RNNLAB_PARAM_PATH)) {
+            *split = splits[i];
+            return keys[i];
+        }
+    }
+    return NULL;
+}
+
+int train_eval(const char *ckpt_path, const char *data_path, const char *plugin_path, FILE *out,
+               rnnlab_err *err) {
+    ckpt *c = NULL;
+    int rc = ckpt_read(&c, ckpt_path, err);
+    if (rc != RNNLAB_OK) return rc;
+    const char *cfg = ckpt_meta_get(c, "config");
+    if (!cfg) {
+        ckpt_free(c);
+        return err_set(err, RNNLAB_ERR_FORMAT, "%s: metadata has no 'config'", ckpt_path);
+    }
+    session s;
+    trainer tr;
+    memset(&tr, 0, sizeof tr);
+    train_args quiet = {0};
+    tr.args = &quiet;
+    tr.s = &s;
+    /* First pass: which key of this loader names a held-out file? */
+    session_args a = {ckpt_path, NULL, 0, plugin_path, cfg, "."};
+    rc = session_open(&s, &a, err);
+    if (rc != RNNLAB_OK) goto out_ckpt;
+    rnnlab_split split = RNNLAB_SPLIT_TEST;
+    const char *key = heldout_key(s.loader.comp, &split);
+    char set[4096];
+    if (key) snprintf(set, sizeof set, "data.%s=%s", key, data_path);
+    char loader_name[128];
+    snprintf(loader_name, sizeof loader_name, "%s", s.loader.comp->name);
+    session_close(&s);
+    if (!key) {
+        rc = err_set(err, RNNLAB_ERR_UNSUPPORTED,
+                     "data loader '%s' has no test, dev or valid file parameter to evaluate on",
+                     loader_name);
+        goto out_ckpt;
+    }
+    const char *sets[1] = {set};
+    a.sets = sets;
+    a.nsets = 1;
+    rc = session_open(&s, &a, err);
+    if (rc != RNNLAB_OK) goto out_ckpt;
+    rc = session_open_data(&s, ckpt_meta_get(c, "tokenizer"), ckpt_meta_get(c, "labels"), err);
+    if (rc == RNNLAB_OK) rc = make_trainer(&tr, err);
+    if (rc == RNNLAB_OK) rc = load_weights(&tr, c, ckpt_path, 0, err);
+    eval_result r;
+    if (rc == RNNLAB_OK) rc = evaluate(&tr, split, &r, err);
+    if (rc == RNNLAB_OK && r.count == 0)
+        rc = err_set(err, RNNLAB_ERR_INVALID, "%s: no targets to score", data_path);
+    if (rc == RNNLAB_OK && out) {
+        fprintf(out, "%s on %s:\n", ckpt_path, data_path);
+        tr.args = &(train_args){.out = out};
+        print_eval(&tr, "eval", &r);
+    }
+    free_trainer(&tr);
+    session_close(&s);
+out_ckpt:
+    ckpt_free(c);
     return rc;
 }

@@ -40,4 +40,10 @@ void train_request_stop(void);
  * is above tol. */
 int train_gradcheck(const session_args *sargs, double tol, FILE *out, rnnlab_err *err);
 
+/* `rnnlab eval`: loads a checkpoint, points its loader's held-out file
+ * (test, dev or valid, the first its schema has) at data_path, and prints
+ * loss and accuracy (or perplexity) on it. */
+int train_eval(const char *ckpt_path, const char *data_path, const char *plugin_path, FILE *out,
+               rnnlab_err *err);
+
 #endif

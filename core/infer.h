@@ -1,0 +1,53 @@
+/* infer.h -- using a trained checkpoint: tagging and sampling.
+ *
+ * An inference session needs no data files: the checkpoint carries the
+ * resolved config (which plugins), the tokenizer's state (which ids), the
+ * class names and the model's shape. The model runs at B = 1 with its
+ * workspace sized once, so generating a token allocates nothing.
+ *
+ * Ownership: infer_open fills a caller-provided infer; infer_close frees it. */
+#ifndef RNNLAB_CORE_INFER_H
+#define RNNLAB_CORE_INFER_H
+
+#include <stdio.h>
+#include "checkpoint.h"
+#include "session.h"
+
+typedef struct infer {
+    session s;
+    ckpt *c;
+    model *m;
+    rnnlab_batch batch; /* B = 1, T = max_T */
+    size_t max_T;
+    size_t nlabels;
+    char **labels;     /* class names, from the checkpoint */
+    char *label_text;
+    double *probs;     /* (classes) sampling scratch */
+    int32_t *ids;      /* (max_T) token scratch */
+} infer;
+
+/* Opens ckpt_path for inference with sequences of up to max_T tokens. */
+int infer_open(infer *inf, const char *ckpt_path, const char *plugin_path, size_t max_T,
+               rnnlab_err *err);
+void infer_close(infer *inf);
+
+/* Tags one sentence (words split on white space, with edge punctuation and
+ * the clitics n't and 's split off as Universal Dependencies does) and
+ * writes "word/TAG ..." or, with conllu, CoNLL-U lines for sentence number
+ * sent_id. */
+int infer_tag(infer *inf, const char *line, int conllu, long sent_id, FILE *out, rnnlab_err *err);
+
+typedef struct sample_opts {
+    const char *prime;
+    long length;
+    double temperature;
+    long top_k; /* 0: all */
+    uint64_t seed;
+    int argmax;
+} sample_opts;
+
+/* Generates o->length tokens after the prime from a language model and
+ * writes the prime and the continuation, decoded, to out. */
+int infer_sample(infer *inf, const sample_opts *o, FILE *out, rnnlab_err *err);
+
+#endif
