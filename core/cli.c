@@ -9,9 +9,11 @@
 #include "gemm.h"
 #include "host.h"
 #include "infer.h"
+#include "plugin_check.h"
 #include "registry.h"
 #include "rnnlab_build.h"
 #include "session.h"
+#include "sweep.h"
 #include "train.h"
 
 static const char usage[] =
@@ -24,9 +26,12 @@ static const char usage[] =
     "  eval CKPT --data FILE     loss and accuracy (or perplexity) of a checkpoint on a file\n"
     "  tag CKPT                  tag sentences from stdin, one per line: word/TAG\n"
     "  sample CKPT               generate text from a language-model checkpoint\n"
+    "  sweep SWEEP.ini           run an ablation sweep (configs/ablations/); tables and plots\n"
+    "  verify RUN_DIR            re-run a finished run and compare parameter/metric hashes\n"
     "  config show CONFIG        print the fully resolved config (all defaults filled in)\n"
     "  plugins                   list the plugins found: kind, name, version, file\n"
     "  plugins describe NAME     print a component's parameters\n"
+    "  plugins check FILE.so     check a plugin file against the ABI contract (PASS/FAIL/WARN)\n"
     "  version                   print the version, ABI and matrix-multiply backend\n"
     "\n"
     "options:\n"
@@ -35,6 +40,9 @@ static const char usage[] =
     "  --run-dir DIR             train: write the run into exactly this folder\n"
     "  --quiet                   train: no progress output\n"
     "  --diagnostics             train: record gradient-through-time diagnostics every 10 steps\n"
+    "  -j N, --dry-run, --force, --rerun-failed, --out DIR\n"
+    "                            sweep: runs at a time, print the plan only, redo finished\n"
+    "                            runs, re-run failed runs, output folder\n"
     "  --tol X                   gradcheck: relative error tolerance (default 1e-6)\n"
     "  --data FILE               eval: the file to score (read by the checkpoint's loader)\n"
     "  --format text|conllu      tag: output format (default text: word/TAG)\n"
@@ -62,6 +70,9 @@ typedef struct cli {
     long top_k;
     unsigned long long seed;
     int argmax;
+    long jobs; /* sweep */
+    int dry_run, force, rerun_failed;
+    const char *out;
 } cli;
 
 static int parse_long(const char *opt, const char *text, long min, long *out) {
@@ -142,6 +153,13 @@ static int parse_args(cli *c, int argc, char **argv) {
                 return usage_error("--temperature needs a positive number, got '%s'", argv[i]);
         } else if (strcmp(a, "--argmax") == 0) {
             c->argmax = 1;
+        } else if ((strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) && has_next) {
+            if (parse_long(a, argv[++i], 1, &c->jobs)) return 64;
+        } else if (strcmp(a, "--out") == 0 && has_next) {
+            c->out = argv[++i];
+        } else if (strcmp(a, "--dry-run") == 0 || strcmp(a, "--force") == 0 ||
+                   strcmp(a, "--rerun-failed") == 0) {
+            *(a[2] == 'd' ? &c->dry_run : a[2] == 'f' ? &c->force : &c->rerun_failed) = 1;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             c->quiet = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -155,8 +173,10 @@ static int parse_args(cli *c, int argc, char **argv) {
 }
 
 static int cmd_version(void) {
-    printf("rnnlab %s\nplugin ABI %d.%d\ngemm backend: %s (1 thread)\n", RNNLAB_VERSION,
-           RNNLAB_ABI_MAJOR, RNNLAB_ABI_MINOR, gemm_backend_name());
+    printf("rnnlab %s\nplugin ABI %d.%d\ngemm backend: %s\ngemm small-batch kernel: %s\n"
+           "gemm threads: %zu (training uses [train] threads)\n",
+           RNNLAB_VERSION, RNNLAB_ABI_MAJOR, RNNLAB_ABI_MINOR, gemm_backend_name(),
+           gemm_small_kernel_name(), gemm_threads());
     return 0;
 }
 
@@ -201,7 +221,23 @@ static void print_params(const rnnlab_param *p) {
     }
 }
 
+/* Checks each named file in a child process; exit status 0 only if no
+ * check failed. Needs no registry: the file is loaded on its own. */
+static int cmd_plugins_check(const cli *c) {
+    if (c->npos < 3) return usage_error("usage: rnnlab plugins check FILE.so [FILE.so]%s", "");
+    int failed = 0;
+    for (int i = 2; i < c->npos; i++) {
+        rnnlab_err err;
+        err_clear(&err);
+        plugin_check_summary sum;
+        if (plugin_check_file(c->positional[i], stdout, &sum, &err) != RNNLAB_OK) return fail(&err);
+        failed += sum.fail;
+    }
+    return failed ? status_exit_code(RNNLAB_ERR_PLUGIN) : 0;
+}
+
 static int cmd_plugins(const cli *c) {
+    if (c->npos >= 2 && strcmp(c->positional[1], "check") == 0) return cmd_plugins_check(c);
     rnnlab_err err;
     err_clear(&err);
     registry *r = NULL;
@@ -378,5 +414,9 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "eval") == 0) return cmd_eval(&c);
     if (strcmp(cmd, "tag") == 0) return cmd_tag(&c);
     if (strcmp(cmd, "sample") == 0) return cmd_sample(&c);
+    sweep_cli sc = {c.positional, c.npos, c.plugin_path, c.jobs, c.dry_run, c.force,
+                    c.rerun_failed, c.out};
+    if (strcmp(cmd, "sweep") == 0) return sweep_command(&sc);
+    if (strcmp(cmd, "verify") == 0) return verify_command(&sc);
     return usage_error("unknown command '%s'", cmd);
 }

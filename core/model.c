@@ -312,6 +312,9 @@ int model_create(model **out, const model_spec *spec, rnnlab_err *err) {
         m->tensors[i].data = m->params + d->off[i];
         m->tensors[i].grad = m->grads + d->off[i];
     }
+    /* The backend's one thread pool; dnnl and blis would otherwise start
+     * one OpenMP thread per core, whatever [train] threads says. */
+    gemm_set_threads(spec->threads);
     rc = net_alloc_f32(&m->net, d, spec->max_T, spec->max_B, err);
     if (rc != RNNLAB_OK) {
         model_free(m);

@@ -35,6 +35,12 @@ typedef struct NET {
     REAL *y;        /* L blocks of (max_T, max_B, Hd) */
     REAL *s;        /* L*dirs blocks of (max_T+1, max_B, H) */
     REAL *z;        /* L*dirs blocks of (max_T, max_B, G*H) */
+    REAL *cols;     /* (ncols, G*H): W_ih columns of the ids in the batch, then
+                       their gradient rows (IDS input only) */
+    int32_t *slot;  /* (in0): row of cols for an id, -1 if absent (IDS only) */
+    int32_t *uniq;  /* (min(in0, max_T*max_B)): the ids present, in first-seen order */
+    size_t nuniq;   /* of the last forward */
+    REAL *gbias;    /* (G*H) column sums of dz */
     REAL *dz;       /* (max_T, max_B, G*H), one cell at a time */
     REAL *dy[2];    /* (max_T, max_B, Hd): dL/dy of the layer above / below */
     REAL *dh[2];    /* (max_B, H): running dL/dh and the next one */
@@ -59,6 +65,10 @@ static void F(net_free)(NET *n) {
     free(n->y);
     free(n->s);
     free(n->z);
+    free(n->cols);
+    free(n->slot);
+    free(n->uniq);
+    free(n->gbias);
     free(n->dz);
     free(n->dy[0]);
     free(n->dy[1]);
@@ -85,14 +95,21 @@ static int F(net_alloc)(NET *n, const model_dims *d, size_t max_T, size_t max_B,
     n->max_B = max_B;
     const size_t TB = max_T * max_B, cells = d->L * d->dirs;
     int ok = 1;
-    if (d->ids_input)
+    if (d->ids_input) {
+        const size_t ncols = TB < d->in0 ? TB : d->in0;
         n->ids = ws_calloc(TB, sizeof *n->ids, &ok);
-    else
+        n->cols = ws_calloc(ncols * d->G * d->H, sizeof *n->cols, &ok);
+        n->uniq = ws_calloc(ncols, sizeof *n->uniq, &ok);
+        n->slot = ws_calloc(d->in0, sizeof *n->slot, &ok);
+        if (n->slot)
+            for (size_t i = 0; i < d->in0; i++) n->slot[i] = -1;
+    } else
         n->x0 = ws_calloc(TB * d->in0, sizeof *n->x0, &ok);
     n->y = ws_calloc(d->L * F(y_block)(n), sizeof *n->y, &ok);
     n->s = ws_calloc(cells * F(s_block)(n), sizeof *n->s, &ok);
     n->z = ws_calloc(cells * F(z_block)(n), sizeof *n->z, &ok);
     n->dz = ws_calloc(F(z_block)(n), sizeof *n->dz, &ok);
+    n->gbias = ws_calloc(d->G * d->H, sizeof *n->gbias, &ok);
     n->dy[0] = ws_calloc(F(y_block)(n), sizeof *n->dy[0], &ok);
     n->dy[1] = ws_calloc(F(y_block)(n), sizeof *n->dy[1], &ok);
     n->dh[0] = ws_calloc(max_B * d->H, sizeof *n->dh[0], &ok);
@@ -116,11 +133,16 @@ static int F(net_alloc)(NET *n, const model_dims *d, size_t max_T, size_t max_B,
 
 /* ---- the Elman cell --------------------------------------------------- */
 
-/* z (B, H) += h_prev (B, H) W_hh^T + b_hh; h = act(z). */
+/* z (B, H) += h_prev (B, H) W_hh^T + b_hh; h = act(z). W_hh stays as
+ * stored: the GEMM libraries pack a transposed operand for free, and a
+ * transposed copy refreshed per forward cost more than it saved (measured:
+ * docs/PERFORMANCE.md). */
 static int F(elman_forward)(const cell_act *act, const F(cell_fwd) * a) {
     const size_t B = a->B, H = a->H;
-    for (size_t b = 0; b < B; b++)
-        for (size_t j = 0; j < H; j++) a->z[b * H + j] += a->b_hh[j];
+    for (size_t b = 0; b < B; b++) {
+        REAL *zb = a->z + b * H;
+        for (size_t j = 0; j < H; j++) zb[j] += a->b_hh[j];
+    }
     GEMM(0, 1, B, H, H, (REAL)1, a->h_prev, H, a->w_hh, H, (REAL)1, a->z, H);
     return act->ops->ACT_FORWARD(act->self, a->z, a->h, B * H);
 }
@@ -149,28 +171,55 @@ static const REAL *F(layer_input)(const NET *n, size_t l) {
     return l == 0 ? n->x0 : n->y + (l - 1) * F(y_block)(n);
 }
 
+/* Collects the distinct ids on real steps of the batch (uniq, in first-seen
+ * order) and their rows in n->cols (slot). Resets the previous batch's slots
+ * first, so the cost is O(distinct ids), never O(vocabulary). */
+static void F(collect_ids)(NET *n) {
+    for (size_t u = 0; u < n->nuniq; u++) n->slot[n->uniq[u]] = -1;
+    n->nuniq = 0;
+    const size_t rows = n->T * n->B;
+    for (size_t r = 0; r < rows; r++) {
+        if (!n->live[r]) continue;
+        const int32_t id = n->ids[r];
+        if (n->slot[id] < 0) {
+            n->slot[id] = (int32_t)n->nuniq;
+            n->uniq[n->nuniq++] = id;
+        }
+    }
+}
+
 /* z (T*B, G*H) = x W_ih^T + b_ih. One-hot ids make the product a gather of
- * W_ih's columns; padding steps get the bias alone (their id may be junk). */
+ * W_ih's columns: each distinct id's column (strided in W_ih (G*H, in)) is
+ * copied once into a contiguous row of n->cols, and every row of z is then
+ * a contiguous bias + row pass. Padding steps get the bias alone (their id
+ * may be junk). */
 static void F(input_projection)(const NET *n, size_t l, size_t dir, REAL *z) {
     const model_dims *d = n->d;
     const size_t rows = n->T * n->B, GH = d->G * d->H, in = layer_in(d, l);
     const REAL *w_ih = F(tensor)(n, tensor_index(d, l, dir, 0));
     const REAL *b_ih = F(tensor)(n, tensor_index(d, l, dir, 2));
     if (l == 0 && d->ids_input) {
+        for (size_t u = 0; u < n->nuniq; u++) {
+            REAL *col = n->cols + u * GH;
+            const size_t id = (size_t)n->uniq[u];
+            for (size_t j = 0; j < GH; j++) col[j] = w_ih[j * in + id];
+        }
         for (size_t r = 0; r < rows; r++) {
             REAL *zr = z + r * GH;
             if (n->live[r]) {
-                const size_t id = (size_t)n->ids[r];
-                for (size_t j = 0; j < GH; j++) zr[j] = b_ih[j] + w_ih[j * in + id];
+                const REAL *col = n->cols + (size_t)n->slot[n->ids[r]] * GH;
+                for (size_t j = 0; j < GH; j++) zr[j] = b_ih[j] + col[j];
             } else {
-                for (size_t j = 0; j < GH; j++) zr[j] = b_ih[j];
+                memcpy(zr, b_ih, GH * sizeof *zr);
             }
         }
         return;
     }
     GEMM(0, 1, rows, GH, in, (REAL)1, F(layer_input)(n, l), in, w_ih, in, (REAL)0, z, GH);
-    for (size_t r = 0; r < rows; r++)
-        for (size_t j = 0; j < GH; j++) z[r * GH + j] += b_ih[j];
+    for (size_t r = 0; r < rows; r++) {
+        REAL *zr = z + r * GH;
+        for (size_t j = 0; j < GH; j++) zr[j] += b_ih[j];
+    }
 }
 
 /* Runs one direction of one layer over all T steps. Padding steps pass the
@@ -273,6 +322,7 @@ static int F(net_forward)(NET *n, const rnnlab_batch *b, int carry, rnnlab_err *
     n->T = b->T;
     n->B = b->B;
     F(load_input)(n, b);
+    if (d->ids_input) F(collect_ids)(n);
     for (size_t l = 0; l < d->L; l++)
         for (size_t dir = 0; dir < d->dirs; dir++) {
             rc = F(cell_forward)(n, l, dir, carry, err);
@@ -357,20 +407,35 @@ static int F(cell_backward)(NET *n, size_t l, size_t dir, const REAL *dy_in, con
     const REAL *h_before = dir == 0 ? s : s + B * H;
     GEMM(1, 0, GH, H, rows, (REAL)1, dz, GH, h_before, H, (REAL)1,
          F(grad)(n, tensor_index(d, l, dir, 1)), H);
+    /* Both biases get the column sums of dz (they enter z the same way). */
+    REAL *gb = n->gbias;
+    memset(gb, 0, GH * sizeof *gb);
+    for (size_t r = 0; r < rows; r++) {
+        const REAL *dzr = dz + r * GH;
+        for (size_t j = 0; j < GH; j++) gb[j] += dzr[j];
+    }
     REAL *gb_ih = F(grad)(n, tensor_index(d, l, dir, 2));
     REAL *gb_hh = F(grad)(n, tensor_index(d, l, dir, 3));
-    for (size_t r = 0; r < rows; r++)
-        for (size_t j = 0; j < GH; j++) {
-            gb_ih[j] += dz[r * GH + j];
-            gb_hh[j] += dz[r * GH + j];
-        }
+    for (size_t j = 0; j < GH; j++) {
+        gb_ih[j] += gb[j];
+        gb_hh[j] += gb[j];
+    }
     REAL *gw_ih = F(grad)(n, tensor_index(d, l, dir, 0));
     if (l == 0 && d->ids_input) {
-        /* The transpose of the gather: scatter-add rows of dz into columns. */
+        /* The transpose of the gather: sum the dz rows of each distinct id
+         * contiguously in n->cols, then add each sum into its column of
+         * W_ih's gradient once. */
+        memset(n->cols, 0, n->nuniq * GH * sizeof *n->cols);
         for (size_t r = 0; r < rows; r++) {
             if (!n->live[r]) continue;
-            const size_t id = (size_t)n->ids[r];
-            for (size_t j = 0; j < GH; j++) gw_ih[j * in + id] += dz[r * GH + j];
+            REAL *acc = n->cols + (size_t)n->slot[n->ids[r]] * GH;
+            const REAL *dzr = dz + r * GH;
+            for (size_t j = 0; j < GH; j++) acc[j] += dzr[j];
+        }
+        for (size_t u = 0; u < n->nuniq; u++) {
+            const REAL *acc = n->cols + u * GH;
+            const size_t id = (size_t)n->uniq[u];
+            for (size_t j = 0; j < GH; j++) gw_ih[j * in + id] += acc[j];
         }
     } else {
         GEMM(1, 0, GH, in, rows, (REAL)1, dz, GH, F(layer_input)(n, l), in, (REAL)1, gw_ih, in);
