@@ -432,6 +432,11 @@ void model_reset_state(model *m) {
     memset(m->net.carry, 0, m->dims.L * m->net.max_B * m->dims.H * sizeof *m->net.carry);
 }
 
+float *model_carried_state(model *m, size_t *n) {
+    *n = m->dims.L * m->net.max_B * m->dims.H;
+    return m->net.carry;
+}
+
 const float *model_hidden_states(const model *m) {
     return m->net.y + (m->dims.L - 1) * y_block_f32(&m->net);
 }

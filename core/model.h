@@ -125,6 +125,11 @@ void model_zero_grad(model *m);
 /* Forgets the carried state (the next carry starts from zero). */
 void model_reset_state(model *m);
 
+/* The state each layer carries into the next forward with `carry`: (L,
+ * max_B, H), *n elements. Read it to checkpoint a run in the middle of a
+ * truncated-BPTT stream; write it to resume one. */
+float *model_carried_state(model *m, size_t *n);
+
 /* The top layer's hidden states of the last forward, (T, B, H*dirs); for
  * diagnostics (saturation, dead units). */
 const float *model_hidden_states(const model *m);

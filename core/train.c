@@ -53,6 +53,11 @@ typedef struct trainer {
     double train_seconds;
     uint64_t tokens_total; /* real (unpadded) tokens trained on */
     int finished;
+    /* Position inside the current epoch, for a checkpoint written on
+     * interrupt: the next batch, and the epoch's running loss so far. */
+    size_t batch_next;
+    double epoch_loss_sum;
+    size_t epoch_batches;
 } trainer;
 
 static double now_seconds(void) {
@@ -209,7 +214,7 @@ static char *config_text(const config *c) {
 
 static int save_checkpoint(trainer *tr, const char *path, rnnlab_err *err) {
     session *s = tr->s;
-    size_t nt = tr->ntensors * (1 + tr->slots);
+    size_t nt = tr->ntensors * (1 + tr->slots) + 1;
     ckpt_tensor *ts = calloc(nt, sizeof *ts);
     char *cfg = config_text(s->cfg);
     if (!ts || !cfg) {
@@ -239,7 +244,20 @@ static int save_checkpoint(trainer *tr, const char *path, rnnlab_err *err) {
             k++;
         }
     }
+    /* The carried hidden state: a mid-epoch resume of a truncated-BPTT
+     * stream must start from exactly this state. */
+    size_t ncarry;
+    ts[k].name = "state.carry";
+    ts[k].dtype = CKPT_F32;
+    ts[k].ndim = 1;
+    ts[k].data = model_carried_state(tr->m, &ncarry);
+    ts[k].shape[0] = ncarry;
+    k++;
     char epoch[32], step[32], lr[64], best[64], bad[32], pbad[32], seed[32];
+    char bnext[32], esum[64], ebatches[32];
+    snprintf(bnext, sizeof bnext, "%zu", tr->batch_next);
+    snprintf(esum, sizeof esum, "%.17g", tr->epoch_loss_sum);
+    snprintf(ebatches, sizeof ebatches, "%zu", tr->epoch_batches);
     snprintf(epoch, sizeof epoch, "%ld", tr->epoch);
     snprintf(step, sizeof step, "%llu", (unsigned long long)tr->step);
     snprintf(lr, sizeof lr, "%.17g", tr->lr_scale);
@@ -268,6 +286,9 @@ static int save_checkpoint(trainer *tr, const char *path, rnnlab_err *err) {
         {"bad_epochs", bad},
         {"plateau_bad", pbad},
         {"seed", seed},
+        {"batch_next", bnext},
+        {"epoch_loss_sum", esum},
+        {"epoch_batches", ebatches},
         {"input_kind", s->info.input_kind == RNNLAB_INPUT_IDS ? "ids" : "dense"},
         {"head", s->info.head == RNNLAB_HEAD_PER_STEP ? "per_step" : "last"},
         {"label_names", tr->label_names ? tr->label_names : ""},
@@ -634,43 +655,63 @@ static int run_epochs(trainer *tr, rnnlab_err *err) {
         host_set_sink(s->host, err);
         rc = ld->begin_epoch(s->loader_self, RNNLAB_SPLIT_TRAIN, (uint64_t)tr->epoch);
         if (rc != RNNLAB_OK) return err_prefix(err, "data loader '%s': ", s->loader.comp->name);
-        model_reset_state(tr->m);
-        double t0 = now_seconds(), loss_sum = 0.0;
-        size_t tokens = 0, done = 0;
-        for (size_t i = 0; i < nb; i++) {
+        /* A run resumed mid-epoch continues the same pass: same batch order
+         * (it depends only on seed and epoch), same carried state. */
+        size_t first = tr->batch_next < nb ? tr->batch_next : 0;
+        if (first == 0) {
+            model_reset_state(tr->m);
+            tr->epoch_loss_sum = 0.0;
+            tr->epoch_batches = 0;
+        }
+        double t0 = now_seconds();
+        size_t tokens = 0, timed = 0;
+        int interrupted = 0;
+        for (size_t i = first; i < nb; i++) {
             double loss = 0.0;
             size_t tok = 0;
             rc = train_step(tr, i, &loss, &tok, err);
             if (rc != RNNLAB_OK) return rc;
-            loss_sum += loss;
+            tr->epoch_loss_sum += loss;
+            tr->epoch_batches++;
+            tr->batch_next = i + 1;
             tokens += tok;
-            done++;
+            timed++;
             double dt = now_seconds() - t0;
             if (tr->args->progress_bar || tr->step % (uint64_t)s->train.log_every == 0)
-                progress(tr, i, nb, loss_sum / (double)done, (double)tokens / (dt > 0 ? dt : 1e-9),
-                         dt / (double)done * (double)(nb - done));
+                progress(tr, i, nb, tr->epoch_loss_sum / (double)tr->epoch_batches,
+                         (double)tokens / (dt > 0 ? dt : 1e-9),
+                         dt / (double)timed * (double)(nb - i - 1));
             if (s->train.max_steps > 0 && tr->step >= (uint64_t)s->train.max_steps) {
                 tr->finished = 1;
                 break;
             }
-            if (stop_requested) break;
+            if (stop_requested ||
+                (tr->args->stop_after_steps && tr->step >= tr->args->stop_after_steps)) {
+                interrupted = i + 1 < nb;
+                if (interrupted) break;
+            }
         }
         double dt = now_seconds() - t0;
         tr->train_seconds += dt;
-        if (stop_requested) {
-            /* Mid-epoch state (batch position, carried hidden state) is not
-             * checkpointed, so the resumable point is the last epoch end. */
+        tr->tokens_total += tokens;
+        if (interrupted) {
+            if (tr->metrics) fflush(tr->metrics);
+            rc = save_checkpoint(tr, tr->ckpt_last, err);
+            if (rc != RNNLAB_OK) return err_prefix(err, "interrupted, and the checkpoint failed: ");
             return err_set(err, RNNLAB_ERR_INTERRUPTED,
-                           "interrupted at step %llu (epoch %ld); resume with `rnnlab train "
-                           "--resume %s` from the last epoch's checkpoint",
-                           (unsigned long long)tr->step, tr->epoch + 1, tr->run_path);
+                           "interrupted after step %llu (epoch %ld, batch %zu of %zu); "
+                           "checkpoint written; continue with `rnnlab train --resume %s`",
+                           (unsigned long long)tr->step, tr->epoch + 1, tr->batch_next, nb,
+                           tr->run_path);
         }
+        double loss_sum = tr->epoch_loss_sum;
+        size_t done = tr->epoch_batches;
+        tr->batch_next = 0;
         tr->epoch++;
         if (tr->args->out && tr->args->progress_bar) fputc('\n', tr->args->out);
         metric(tr, "train", "epoch_loss", loss_sum / (double)(done ? done : 1));
         /* Throughput goes to meta.json, not metrics.csv: metrics.csv must be
          * bit-identical between two runs of the same config and seed. */
-        tr->tokens_total += tokens;
         if (tr->args->out)
             fprintf(tr->args->out, "epoch %ld/%ld: train loss %.4f, %.0f tokens/s, lr %.4g\n",
                     tr->epoch, s->train.epochs, loss_sum / (double)(done ? done : 1),
@@ -698,6 +739,13 @@ static int run_epochs(trainer *tr, rnnlab_err *err) {
         rc = save_checkpoint(tr, tr->ckpt_last, err);
         if (rc == RNNLAB_OK && improved) rc = save_checkpoint(tr, tr->ckpt_best, err);
         if (rc != RNNLAB_OK) return rc;
+        if ((stop_requested ||
+             (tr->args->stop_after_steps && tr->step >= tr->args->stop_after_steps)) &&
+            tr->epoch < s->train.epochs && !tr->finished)
+            return err_set(err, RNNLAB_ERR_INTERRUPTED,
+                           "interrupted after step %llu (end of epoch %ld); checkpoint written; "
+                           "continue with `rnnlab train --resume %s`",
+                           (unsigned long long)tr->step, tr->epoch, tr->run_path);
         if (s->train.patience > 0 && tr->bad_epochs >= s->train.patience) {
             if (tr->args->out)
                 fprintf(tr->args->out, "early stop: dev loss has not improved for %ld epochs\n",
@@ -897,6 +945,21 @@ static int resume_from(trainer *tr, const ckpt *c, const char *path, rnnlab_err 
     if (rc == RNNLAB_OK) rc = meta_double(c, "lr_scale", &lr, path, err);
     if (rc == RNNLAB_OK) rc = meta_double(c, "best_dev", &best, path, err);
     if (rc != RNNLAB_OK) return rc;
+    long bnext = 0, ebatches = 0;
+    double esum = 0.0;
+    rc = meta_long(c, "batch_next", &bnext, path, err);
+    if (rc == RNNLAB_OK) rc = meta_long(c, "epoch_batches", &ebatches, path, err);
+    if (rc == RNNLAB_OK) rc = meta_double(c, "epoch_loss_sum", &esum, path, err);
+    if (rc != RNNLAB_OK) return rc;
+    size_t ncarry;
+    float *carry = model_carried_state(tr->m, &ncarry);
+    rc = restore_tensor(c, "state.carry", 1, &ncarry, carry, path, err);
+    if (rc != RNNLAB_OK) return rc;
+    if (bnext < 0 || ebatches < 0)
+        return err_set(err, RNNLAB_ERR_FORMAT, "%s: negative batch position in metadata", path);
+    tr->batch_next = (size_t)bnext;
+    tr->epoch_loss_sum = esum;
+    tr->epoch_batches = (size_t)ebatches;
     tr->epoch = epoch;
     tr->step = (uint64_t)step;
     tr->bad_epochs = bad;

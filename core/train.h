@@ -22,6 +22,10 @@ typedef struct train_args {
     const char *run_dir;    /* exact run folder to use, overriding [train] */
     FILE *out;              /* progress and summaries; NULL: silent */
     int progress_bar;       /* redraw one line (a TTY) instead of log lines */
+    /* Behave as if interrupted once this many steps are done (0: never).
+     * Lets tests interrupt at an exact step; a signal does the same at
+     * whatever step it lands on. */
+    uint64_t stop_after_steps;
 } train_args;
 
 /* Trains as the session's config says. The session must be open (not its
