@@ -1105,6 +1105,11 @@ static void batch_crop(const rnnlab_batch *src, rnnlab_batch *dst, const rnnlab_
     }
 }
 
+/* Central-difference step. Its error is about eps^2 |f'''| (truncation)
+ * plus 1e-16 |f| / eps (rounding): 1e-5 balances the two in double, where
+ * 1e-6 left rounding noise of ~1e-6 relative on small gradients. */
+#define GRADCHECK_EPS 1e-5
+
 int train_gradcheck(const session_args *sargs, double tol, FILE *out, rnnlab_err *err) {
     session s;
     trainer tr;
@@ -1152,7 +1157,7 @@ int train_gradcheck(const session_args *sargs, double tol, FILE *out, rnnlab_err
     }
     if (rc == RNNLAB_OK) {
         host_set_sink(s.host, err);
-        rc = model_gradcheck(m, &crop, &s.loss.comp->ops.loss, s.loss_self, 1e-6, worst, err);
+        rc = model_gradcheck(m, &crop, &s.loss.comp->ops.loss, s.loss_self, GRADCHECK_EPS, worst, err);
     }
     if (rc == RNNLAB_OK) {
         double max = 0.0;

@@ -251,3 +251,28 @@ Test(train, gradcheck_tanh_relu_sigmoid_stacked) {
     gradcheck_with(sigm_, 1);
     gradcheck_with(deep_, 1);
 }
+
+/* `rnnlab gradcheck` on the shipped configs: bidirectional tagging over
+ * padded sentences of different lengths, the last-step head with class
+ * targets and with real targets from dense inputs. */
+static void gradcheck_shipped(const char *config, const char *const *sets, size_t n) {
+    char cfg[512];
+    rnnlab_err err;
+    err_clear(&err);
+    snprintf(cfg, sizeof cfg, "%s/configs/%s", getenv("RNNLAB_TEST_SOURCE_DIR"), config);
+    session_args a = {cfg, sets, n, NULL, NULL, NULL};
+    int rc = train_gradcheck(&a, 1e-6, NULL, &err);
+    cr_assert_eq(rc, RNNLAB_OK, "%s: %s", config, err.msg);
+}
+
+Test(train, gradcheck_bidirectional_padded_and_last_step_heads) {
+    cr_assert_not_null(getenv("RNNLAB_TEST_SOURCE_DIR"));
+    const char *relu2[] = {"model.activation=relu", "model.num_layers=2"};
+    const char *sigm[] = {"model.activation=sigmoid"};
+    gradcheck_shipped("pos_tagger.ini", NULL, 0);
+    gradcheck_shipped("pos_tagger.ini", relu2, 2);
+    gradcheck_shipped("pos_tagger.ini", sigm, 1);
+    gradcheck_shipped("classify.ini", NULL, 0);
+    gradcheck_shipped("adding.ini", NULL, 0);
+    gradcheck_shipped("adding.ini", sigm, 1);
+}

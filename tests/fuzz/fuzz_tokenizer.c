@@ -26,7 +26,7 @@ static const rnnlab_tokenizer_ops *ops;
 static rnnlab_value params[16];
 
 static void setup(void) {
-    host = host_create(&err, NULL, RNNLAB_LOG_WARN + 1);
+    host = host_create(&err, NULL, RNNLAB_LOG_WARN);
     const rnnlab_component *c =
         fuzz_component(host, FUZZ_TOKENIZER, RNNLAB_KIND_TOKENIZER, FUZZ_TOKENIZER);
     ops = c->ops;
