@@ -14,6 +14,7 @@
 #include <math.h>
 #include <string.h>
 #include "rnnlab/plugin.h"
+#include "../vecmath.h"
 
 typedef struct xent {
     const rnnlab_host *host;
@@ -86,12 +87,12 @@ static double row_f32(const rnnlab_real *z, size_t cols, int32_t y, double eps, 
     *argmax = best;
     double sum = 0.0;
     if (dz) {
-        for (size_t c = 0; c < cols; c++) {
-            dz[c] = expf(z[c] - m);
-            sum += dz[c];
-        }
+        /* Two passes so the first vectorises (vecmath.h); the sum stays in
+         * double and in order. */
+        for (size_t c = 0; c < cols; c++) dz[c] = vec_expf(vec_exp_clamp(z[c] - m));
+        for (size_t c = 0; c < cols; c++) sum += dz[c];
     } else {
-        for (size_t c = 0; c < cols; c++) sum += expf(z[c] - m);
+        for (size_t c = 0; c < cols; c++) sum += vec_expf(vec_exp_clamp(z[c] - m));
     }
     double logz = log(sum); /* log-sum-exp minus m */
     double loss = (1.0 - eps) * (logz - ((double)z[y] - (double)m));

@@ -1,0 +1,38 @@
+/* vecmath.h -- element-wise float math that GCC can vectorise, shared by
+ * first-party plugins (header-only; plugins still link against nothing).
+ *
+ * libm's expf and tanhf are scalar calls; in an RNN step they run on every
+ * hidden unit of every row and were the largest single cost of training at
+ * H = 128 (docs/PERFORMANCE.md). Loops over these inline functions compile
+ * to SIMD code with -O3 -fno-trapping-math (plugins/meson.build). */
+#ifndef RNNLAB_PLUGINS_VECMATH_H
+#define RNNLAB_PLUGINS_VECMATH_H
+
+#include <stdint.h>
+#include <string.h>
+
+/* exp(x) for x in [-87, 88], within 2 ulp of expf (Cephes expf: range
+ * reduction by ln 2 in two parts, degree-6 polynomial, 2^n from the
+ * exponent bits). Callers clamp x to that range. */
+static inline float vec_expf(float x) {
+    /* n = round(x / ln 2) by the 1.5 * 2^23 trick: no rounding call. */
+    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+/* Clamps x into vec_expf's domain: below -87, exp(x) < 2e-38 is flushed to
+ * about that (harmless next to any sum that includes exp(0) = 1). */
+static inline float vec_exp_clamp(float x) { return x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x); }
+
+#endif
