@@ -346,6 +346,12 @@ static int parse_word_line(const rnnlab_host *h, cl_parsed *p, char *line, size_
         return h->set_error(h, RNNLAB_ERR_FORMAT, "%s:%zu: empty %s (column %d)", p->path, lineno,
                             column == COLUMN_XPOS ? "XPOS" : "UPOS",
                             column == COLUMN_XPOS ? 5 : 4);
+    /* The tag set is saved one tag per line, CR-free (see the restore
+     * check): a tag with a CR could be trained but never restored. */
+    if (strchr(tag, '\r'))
+        return h->set_error(h, RNNLAB_ERR_FORMAT, "%s:%zu: %s (column %d) contains a carriage "
+                            "return (CR)", p->path, lineno,
+                            column == COLUMN_XPOS ? "XPOS" : "UPOS", column == COLUMN_XPOS ? 5 : 4);
     int rc = grow(h, (void **)&p->words, &p->word_cap, p->nwords + 1, sizeof *p->words);
     if (rc) return rc;
     p->words[p->nwords++] = (cl_word){.form = col[1], .tag = tag, .line = lineno};

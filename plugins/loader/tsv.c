@@ -279,6 +279,11 @@ static int parse_row(const rnnlab_host *h, tsv_parsed *p, char *line, size_t lin
     if (tab[1] == '\0')
         return h->set_error(h, RNNLAB_ERR_FORMAT, "%s:%zu: empty text after the TAB", p->path,
                             lineno);
+    /* The label vocabulary is saved one label per line, CR-free (see
+     * labels_restore): a label with a CR could be trained but never restored. */
+    if (strchr(line, '\r'))
+        return h->set_error(h, RNNLAB_ERR_FORMAT, "%s:%zu: label contains a carriage return (CR)",
+                            p->path, lineno);
     int rc = grow(h, (void **)&p->rows, &p->row_cap, p->nrows + 1, sizeof *p->rows);
     if (rc) return rc;
     p->rows[p->nrows++] = (tsv_row){.label = line, .text = tab + 1, .line = lineno};

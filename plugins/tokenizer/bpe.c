@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rnnlab/plugin.h"
+#include "../textutil.h"
 
 #define SAVE_MAGIC "bpe v1\n"
 #define N_BYTES 256
@@ -75,22 +76,6 @@ static const rnnlab_param bpe_params[] = {
     {.key = NULL},
 };
 
-/* Grows *arr (elements of `elem` bytes, *cap of them) to hold `need`.
- * `arr` points at the array pointer. Returns 0 on success. */
-static int reserve(const rnnlab_host *h, void *arr, size_t *cap, size_t need, size_t elem) {
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 16;
-    while (c < need) c *= 2;
-    if (c > SIZE_MAX / elem) return -1;
-    void *old;
-    memcpy(&old, arr, sizeof old);
-    void *p = h->realloc(h, old, c * elem);
-    if (!p) return -1;
-    memcpy(arr, &p, sizeof p);
-    *cap = c;
-    return 0;
-}
-
 static uint64_t pair_key(int32_t a, int32_t b) { return (uint64_t)(uint32_t)a << 32 | (uint32_t)b; }
 
 /* splitmix64's finaliser: pair keys are far from random. */
@@ -122,13 +107,13 @@ static int vocab_grow(const rnnlab_host *h, bpe_vocab *v, size_t need) {
     size_t c = v->cap ? 2 * v->cap : 2 * N_BYTES, cap;
     while (c < need) c *= 2;
     cap = v->cap;
-    if (reserve(h, &v->left, &cap, c, sizeof *v->left)) return -1;
+    if (array_reserve(h, &v->left, &cap, c, sizeof *v->left)) return -1;
     cap = v->cap;
-    if (reserve(h, &v->right, &cap, c, sizeof *v->right)) return -1;
+    if (array_reserve(h, &v->right, &cap, c, sizeof *v->right)) return -1;
     cap = v->cap;
-    if (reserve(h, &v->off, &cap, c, sizeof *v->off)) return -1;
+    if (array_reserve(h, &v->off, &cap, c, sizeof *v->off)) return -1;
     cap = v->cap;
-    if (reserve(h, &v->len, &cap, c, sizeof *v->len)) return -1;
+    if (array_reserve(h, &v->len, &cap, c, sizeof *v->len)) return -1;
     v->cap = c;
     return 0;
 }
@@ -140,7 +125,7 @@ static int vocab_init(const rnnlab_host *h, bpe_vocab *v) {
     v->keys = h->alloc(h, v->n_slots * sizeof *v->keys);
     v->ranks = h->alloc(h, v->n_slots * sizeof *v->ranks);
     if (!v->keys || !v->ranks || vocab_grow(h, v, N_BYTES) ||
-        reserve(h, &v->text, &v->text_cap, 2 * N_BYTES, 1)) {
+        array_reserve(h, &v->text, &v->text_cap, 2 * N_BYTES, 1)) {
         vocab_free(h, v);
         return h->set_error(h, RNNLAB_ERR_NOMEM, "bpe: out of memory");
     }
@@ -202,7 +187,7 @@ static int vocab_rehash(const rnnlab_host *h, bpe_vocab *v) {
 static int vocab_add(const rnnlab_host *h, bpe_vocab *v, int32_t a, int32_t b) {
     size_t la = v->len[a], lb = v->len[b];
     if (vocab_rehash(h, v) || vocab_grow(h, v, v->n + 1) ||
-        reserve(h, &v->text, &v->text_cap, v->text_len + la + lb + 1, 1))
+        array_reserve(h, &v->text, &v->text_cap, v->text_len + la + lb + 1, 1))
         return h->set_error(h, RNNLAB_ERR_NOMEM, "bpe: out of memory at %zu tokens", v->n);
     size_t id = v->n;
     v->left[id] = a;
@@ -386,8 +371,8 @@ static int train_pieces(train *tr, const unsigned char *text, size_t len) {
         if (tr->piece_slots[i]) {
             tr->pieces[tr->piece_slots[i] - 1].freq++;
         } else {
-            if (reserve(tr->host, &tr->pieces, &tr->cap_pieces, tr->n_pieces + 1,
-                        sizeof *tr->pieces))
+            if (array_reserve(tr->host, &tr->pieces, &tr->cap_pieces, tr->n_pieces + 1,
+                              sizeof *tr->pieces))
                 return -1;
             tr->pieces[tr->n_pieces] = (train_piece){hash, start, n, 1};
             tr->piece_slots[i] = ++tr->n_pieces;
@@ -405,8 +390,9 @@ static int train_words(train *tr, const bpe_vocab *v, const unsigned char *text)
         const train_piece *pc = &tr->pieces[p];
         size_t n = encode_piece(v, text + pc->off, pc->len, syms);
         if (n < 2) continue;
-        if (reserve(tr->host, &tr->words, &tr->cap_words, tr->n_words + 1, sizeof *tr->words) ||
-            reserve(tr->host, &tr->syms, &tr->cap_syms, tr->n_syms + n, sizeof *tr->syms))
+        if (array_reserve(tr->host, &tr->words, &tr->cap_words, tr->n_words + 1,
+                          sizeof *tr->words) ||
+            array_reserve(tr->host, &tr->syms, &tr->cap_syms, tr->n_syms + n, sizeof *tr->syms))
             return -1;
         memcpy(tr->syms + tr->n_syms, syms, n * sizeof *syms);
         tr->words[tr->n_words++] = (train_word){tr->n_syms, n, pc->freq, 0};
@@ -437,7 +423,8 @@ static int pair_rehash(train *tr) {
  * or out of memory. */
 static int32_t pair_get(train *tr, int32_t a, int32_t b, int add) {
     if (add && (pair_rehash(tr) ||
-                reserve(tr->host, &tr->pairs, &tr->cap_pairs, tr->n_pairs + 1, sizeof *tr->pairs)))
+                array_reserve(tr->host, &tr->pairs, &tr->cap_pairs, tr->n_pairs + 1,
+                              sizeof *tr->pairs)))
         return -1;
     uint64_t key = pair_key(a, b);
     size_t mask = tr->n_pair_slots - 1, i = mix(key) & mask;
@@ -455,8 +442,8 @@ static int32_t pair_get(train *tr, int32_t a, int32_t b, int add) {
 static int pair_bump(train *tr, int32_t p, int64_t delta) {
     train_pair *pp = &tr->pairs[p];
     if (pp->stamp != tr->step) {
-        if (reserve(tr->host, &tr->changed, &tr->cap_changed, tr->n_changed + 1,
-                    sizeof *tr->changed))
+        if (array_reserve(tr->host, &tr->changed, &tr->cap_changed, tr->n_changed + 1,
+                          sizeof *tr->changed))
             return -1;
         pp->stamp = tr->step;
         pp->before = pp->count;
@@ -470,7 +457,7 @@ static int pair_bump(train *tr, int32_t p, int64_t delta) {
 static int pair_link(train *tr, int32_t p, int32_t w) {
     train_pair *pp = &tr->pairs[p];
     if (pp->head >= 0 && tr->nodes[pp->head].word == w) return 0;
-    if (reserve(tr->host, &tr->nodes, &tr->cap_nodes, tr->n_nodes + 1, sizeof *tr->nodes))
+    if (array_reserve(tr->host, &tr->nodes, &tr->cap_nodes, tr->n_nodes + 1, sizeof *tr->nodes))
         return -1;
     tr->nodes[tr->n_nodes] = (train_node){w, pp->head};
     tr->pairs[p].head = (int32_t)tr->n_nodes++;
@@ -501,7 +488,8 @@ static int heap_before(const train_heap_item *x, const train_heap_item *y) {
 }
 
 static int heap_push(train *tr, int32_t p) {
-    if (reserve(tr->host, &tr->heap, &tr->cap_heap, tr->n_heap + 1, sizeof *tr->heap)) return -1;
+    if (array_reserve(tr->host, &tr->heap, &tr->cap_heap, tr->n_heap + 1, sizeof *tr->heap))
+        return -1;
     train_heap_item it = {tr->pairs[p].count, tr->pairs[p].a, tr->pairs[p].b, p};
     size_t i = tr->n_heap++;
     while (i > 0 && heap_before(&it, &tr->heap[(i - 1) / 2])) {

@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rnnlab/plugin.h"
+#include "../textutil.h"
 
 #define SAVE_MAGIC "word v1\n"
 #define N_SPECIALS 4
@@ -173,49 +174,9 @@ static int32_t special_id(const char *s, size_t len, int lowercase) {
     return -1;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes left, s[0] >=
- * 0x80), or 0 if it is ill-formed (same rules as the char tokenizer). */
-static size_t utf8_len(const unsigned char *s, size_t n) {
-    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-    size_t need;
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 1;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else
-        return 0;
-    for (size_t k = 1; k <= need; k++) {
-        if (k >= n || s[k] < lo || s[k] > hi) return 0;
-        lo = 0x80, hi = 0xBF;
-    }
-    return need + 1;
-}
-
 /* ------------------------------------------------------------------------ */
 /* The word table                                                            */
 /* ------------------------------------------------------------------------ */
-
-/* Grows *arr (elements of `elem` bytes, *cap of them) to hold `need`.
- * `arr` points at the array pointer. Returns 0 on success. */
-static int reserve(const rnnlab_host *h, void *arr, size_t *cap, size_t need, size_t elem) {
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 16;
-    while (c < need) c *= 2;
-    if (c > SIZE_MAX / elem) return -1;
-    void *old;
-    memcpy(&old, arr, sizeof old);
-    void *p = h->realloc(h, old, c * elem);
-    if (!p) return -1;
-    memcpy(arr, &p, sizeof p);
-    *cap = c;
-    return 0;
-}
 
 static void table_free(const rnnlab_host *h, word_table *tb) {
     h->free(h, tb->bytes);
@@ -262,8 +223,9 @@ static int table_rehash(const rnnlab_host *h, word_table *tb) {
  * of memory. The caller has checked it is absent. */
 static size_t table_add(const rnnlab_host *h, word_table *tb, const char *s, size_t len,
                         uint64_t hash, int lowercase) {
-    if (table_rehash(h, tb) || reserve(h, &tb->entries, &tb->cap, tb->n + 1, sizeof *tb->entries) ||
-        reserve(h, &tb->bytes, &tb->bytes_cap, tb->bytes_len + len + 1, 1))
+    if (table_rehash(h, tb) ||
+        array_reserve(h, &tb->entries, &tb->cap, tb->n + 1, sizeof *tb->entries) ||
+        array_reserve(h, &tb->bytes, &tb->bytes_cap, tb->bytes_len + len + 1, 1))
         return NONE;
     word_entry *w = &tb->entries[tb->n];
     *w = (word_entry){.hash = hash, .off = tb->bytes_len, .len = len, .count = 0, .id = -1};
@@ -479,7 +441,7 @@ typedef struct out_buf {
 } out_buf;
 
 static void out_put(out_buf *b, const char *s, size_t n) {
-    if (b->failed || reserve(b->host, &b->p, &b->cap, b->len + n + 1, 1)) {
+    if (b->failed || array_reserve(b->host, &b->p, &b->cap, b->len + n + 1, 1)) {
         b->failed = 1;
         return;
     }
@@ -499,7 +461,7 @@ static void out_u64(out_buf *b, uint64_t v) {
 static void out_escaped(out_buf *b, const char *w, size_t len) {
     const unsigned char *s = (const unsigned char *)w;
     for (size_t i = 0; i < len;) {
-        size_t k = s[i] >= 0x80 ? utf8_len(s + i, len - i) : 1;
+        size_t k = utf8_seq_len(s + i, len - i);
         if (s[i] == '\\') {
             out_put(b, "\\\\", 2);
         } else if (s[i] < 0x20 || s[i] == 0x7F || k == 0) {
