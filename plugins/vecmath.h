@@ -11,10 +11,14 @@
 #include <stdint.h>
 #include <string.h>
 
-/* exp(x) for x in [-87, 88], within 2 ulp of expf (Cephes expf: range
+/* exp(x) within 2 ulp of expf for x in [-87, 88] (Cephes expf: range
  * reduction by ln 2 in two parts, degree-6 polynomial, 2^n from the
- * exponent bits). Callers clamp x to that range. */
+ * exponent bits). x is clamped to that range first (NaN becomes -87), so
+ * the conversion and the shift below are always defined; callers that must
+ * pass NaN or give exact 0 / inf at the ends handle those themselves. */
 static inline float vec_expf(float x) {
+    x = x >= -87.0f ? x : -87.0f;
+    x = x <= 88.0f ? x : 88.0f;
     /* n = round(x / ln 2) by the 1.5 * 2^23 trick: no rounding call. */
     float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
     float r = x - n * 0.693359375f + n * 2.12194440e-4f;
@@ -25,14 +29,10 @@ static inline float vec_expf(float x) {
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * r * r + r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
+    uint32_t bits = (uint32_t)((int32_t)n + 127) << 23; /* n + 127 in [1, 254] */
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;
 }
-
-/* Clamps x into vec_expf's domain: below -87, exp(x) < 2e-38 is flushed to
- * about that (harmless next to any sum that includes exp(0) = 1). */
-static inline float vec_exp_clamp(float x) { return x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x); }
 
 #endif

@@ -38,8 +38,10 @@
 #include <string.h>
 #include "rnnlab/plugin.h"
 
+#define LOADER_NAME "tsv"
+#include "loader_util.h" /* read_file, grow, order_shuffle, UNK_LABEL, labels_pack... */
+
 #define LABELS_MAGIC "tsv-labels v1"
-#define UNK_LABEL "<unk>"
 /* Stream of the per-epoch shuffle: epoch e uses stream SHUFFLE_STREAM + e. */
 #define SHUFFLE_STREAM 0x7473760000000000ull /* "tsv\0..." */
 
@@ -128,135 +130,6 @@ typedef struct tsv_parsed {
 } tsv_parsed;
 
 /* ------------------------------------------------------------------------ */
-/* Small helpers                                                             */
-/* ------------------------------------------------------------------------ */
-
-/* Makes room for `need` elements of `elem` bytes in *p (capacity *cap). */
-static int grow(const rnnlab_host *h, void **p, size_t *cap, size_t need, size_t elem) {
-    if (need <= *cap) return RNNLAB_OK;
-    size_t n = *cap ? *cap : 64;
-    while (n < need) n *= 2;
-    if (n > SIZE_MAX / elem) return h->set_error(h, RNNLAB_ERR_NOMEM, "tsv: data too large");
-    void *q = h->realloc(h, *p, n * elem);
-    if (!q) return h->set_error(h, RNNLAB_ERR_NOMEM, "tsv: out of memory");
-    *p = q;
-    *cap = n;
-    return RNNLAB_OK;
-}
-
-static void *alloc_array(const rnnlab_host *h, size_t n, size_t elem) {
-    if (n > SIZE_MAX / elem) return NULL;
-    return h->alloc(h, n ? n * elem : 1);
-}
-
-/* Length of the valid UTF-8 sequence at s, or 0 if it is ill-formed
- * (Unicode table 3-7: no overlongs, surrogates or code points > U+10FFFF). */
-static size_t utf8_len(const unsigned char *s, const unsigned char *end) {
-    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-    size_t need;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) need = 1;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else
-        return 0;
-    if ((size_t)(end - s) <= need) return 0;
-    if (s[1] < lo || s[1] > hi) return 0;
-    for (size_t k = 2; k <= need; k++)
-        if (s[k] < 0x80 || s[k] > 0xBF) return 0;
-    return need + 1;
-}
-
-/* Tokenizers and checkpoint metadata need UTF-8 text without NULs: reject
- * anything else here, where the line number is still known. */
-static int text_check(const rnnlab_host *h, const char *path, const char *text, size_t len) {
-    const unsigned char *s = (const unsigned char *)text, *end = s + len;
-    size_t line = 1;
-    while (s < end) {
-        if (*s == 0)
-            return h->set_error(h, RNNLAB_ERR_FORMAT, "%s:%zu: NUL byte in a text file", path,
-                                line);
-        size_t n = utf8_len(s, end);
-        if (n == 0) return h->set_error(h, RNNLAB_ERR_FORMAT, "%s:%zu: invalid UTF-8", path, line);
-        line += *s == '\n';
-        s += n;
-    }
-    return RNNLAB_OK;
-}
-
-/* Reads a whole file into a NUL-terminated host buffer. */
-static int read_file(const rnnlab_host *h, const char *path, char **out, size_t *out_len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return h->set_error(h, RNNLAB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 0, len = 0;
-    char *buf = NULL;
-    int rc = RNNLAB_OK;
-    for (;;) {
-        if ((rc = grow(h, (void **)&buf, &cap, len + 65536, 1)) != RNNLAB_OK) break;
-        size_t got = fread(buf + len, 1, cap - len - 1, f);
-        len += got;
-        if (got == 0) break;
-    }
-    if (rc == RNNLAB_OK && ferror(f))
-        rc = h->set_error(h, RNNLAB_ERR_IO, "%s: read error: %s", path, strerror(errno));
-    fclose(f);
-    if (rc == RNNLAB_OK && len == 0)
-        rc = h->set_error(h, RNNLAB_ERR_FORMAT, "%s: empty file", path);
-    if (rc == RNNLAB_OK) rc = text_check(h, path, buf, len);
-    if (rc != RNNLAB_OK) {
-        h->free(h, buf);
-        return rc;
-    }
-    buf[len] = '\0';
-    *out = buf;
-    *out_len = len;
-    return RNNLAB_OK;
-}
-
-/* Cuts the next line off *p (NUL-terminating it, dropping a '\r' before the
- * '\n'); NULL at the end of the text. */
-static char *next_line(char **p, char *end) {
-    if (*p >= end) return NULL;
-    char *line = *p, *nl = memchr(line, '\n', (size_t)(end - line));
-    char *stop = nl ? nl : end;
-    *p = nl ? nl + 1 : end;
-    *stop = '\0';
-    if (stop > line && stop[-1] == '\r') stop[-1] = '\0';
-    return line;
-}
-
-static int str_cmp(const void *a, const void *b) {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Unbiased uniform integer in [0, n), n > 0. */
-static uint64_t rng_below(const rnnlab_host *h, rnnlab_rng *rng, uint64_t n) {
-    uint64_t limit = UINT64_MAX - UINT64_MAX % n, x;
-    do x = h->rng_next(rng);
-    while (x >= limit);
-    return x % n;
-}
-
-/* Reads a run of decimal digits; 0 if there is none or it is absurdly big. */
-static size_t read_number(const char **s, size_t *value) {
-    size_t v = 0, n = 0;
-    while (**s >= '0' && **s <= '9') {
-        if (v > 100000000) return 0;
-        v = v * 10 + (size_t)(**s - '0');
-        (*s)++;
-        n++;
-    }
-    *value = v;
-    return n;
-}
-
-/* ------------------------------------------------------------------------ */
 /* Parsing                                                                   */
 /* ------------------------------------------------------------------------ */
 
@@ -331,48 +204,11 @@ static int labels_build(tsv *L, const tsv_parsed *p) {
     const char **names = alloc_array(h, p->nrows, sizeof *names);
     if (!names) return h->set_error(h, RNNLAB_ERR_NOMEM, "tsv: out of memory");
     for (size_t i = 0; i < p->nrows; i++) names[i] = p->rows[i].label;
-    qsort(names, p->nrows, sizeof *names, str_cmp);
-    size_t n = 0, bytes = sizeof UNK_LABEL;
-    for (size_t i = 0; i < p->nrows; i++)
-        if (i == 0 || strcmp(names[i], names[n - 1]) != 0) {
-            names[n++] = names[i];
-            bytes += strlen(names[i]) + 1;
-        }
-    L->label_blob = h->alloc(h, bytes);
-    if (!L->label_blob) {
-        h->free(h, names);
-        return h->set_error(h, RNNLAB_ERR_NOMEM, "tsv: out of memory");
-    }
-    char *w = L->label_blob;
-    for (size_t i = 0; i < n; i++) w = stpcpy(w, names[i]) + 1;
-    strcpy(w, UNK_LABEL);
+    size_t n = 0;
+    L->label_blob = labels_pack(h, names, p->nrows, &n);
     h->free(h, names);
-    return labels_index(L, n + 1);
-}
-
-/* Strictly checks one label line of a restored list (line is 1-based). */
-static int label_line_check(const tsv *L, const char *s, const char *prev, size_t line, int last) {
-    const rnnlab_host *h = L->host;
-    if (last)
-        return strcmp(s, UNK_LABEL) == 0
-                   ? RNNLAB_OK
-                   : h->set_error(h, RNNLAB_ERR_FORMAT,
-                                  "tsv: restored labels, line %zu: '%s', expected the final "
-                                  "'" UNK_LABEL "'",
-                                  line, s);
-    if (s[0] == '\0' || strchr(s, '\t') || strchr(s, '\r'))
-        return h->set_error(h, RNNLAB_ERR_FORMAT,
-                            "tsv: restored labels, line %zu: empty or contains a tab/CR", line);
-    if (strcmp(s, UNK_LABEL) == 0)
-        return h->set_error(h, RNNLAB_ERR_FORMAT,
-                            "tsv: restored labels, line %zu: '" UNK_LABEL "' before the end",
-                            line);
-    if (prev && strcmp(prev, s) >= 0)
-        return h->set_error(h, RNNLAB_ERR_FORMAT,
-                            "tsv: restored labels, line %zu: '%s' not after '%s' (expected "
-                            "sorted, unique labels)",
-                            line, s, prev);
-    return RNNLAB_OK;
+    if (!L->label_blob) return h->set_error(h, RNNLAB_ERR_NOMEM, "tsv: out of memory");
+    return labels_index(L, n);
 }
 
 /* Parses the text save_labels wrote, rejecting anything else. */
@@ -406,7 +242,7 @@ static int labels_restore(tsv *L, const char *text) {
         if (!line)
             return h->set_error(h, RNNLAB_ERR_FORMAT,
                                 "tsv: restored labels end after %zu of %zu labels", i, n);
-        int rc = label_line_check(L, line, prev, i + 3, i + 1 == n);
+        int rc = label_line_check(h, line, prev, i + 3, i + 1 == n, "labels");
         if (rc) return rc;
         memmove(w, line, strlen(line) + 1);
         prev = w;
@@ -641,13 +477,7 @@ static int tsv_begin_epoch(void *self, rnnlab_split split, uint64_t epoch) {
     tsv_split *s = &L->split[split];
     for (size_t i = 0; i < s->nseq; i++) s->order[i] = i;
     if (split != RNNLAB_SPLIT_TRAIN) return RNNLAB_OK;
-    rnnlab_rng rng;
-    L->host->rng_seed(&rng, L->seed, SHUFFLE_STREAM + epoch);
-    for (size_t i = s->nseq; i > 1; i--) {
-        size_t j = (size_t)rng_below(L->host, &rng, i), t = s->order[i - 1];
-        s->order[i - 1] = s->order[j];
-        s->order[j] = t;
-    }
+    order_shuffle(L->host, s->order, s->nseq, L->seed, SHUFFLE_STREAM + epoch);
     return RNNLAB_OK;
 }
 
@@ -698,22 +528,9 @@ static const char *tsv_label_name(const void *self, int32_t id) {
 
 static int tsv_save_labels(const void *self, char **buf, size_t *len) {
     const tsv *L = self;
-    const rnnlab_host *h = L->host;
     char head[64];
-    int hn = snprintf(head, sizeof head, LABELS_MAGIC "\nsize %zu\n", L->nlabels);
-    size_t bytes = (size_t)hn + 1;
-    for (size_t i = 0; i < L->nlabels; i++) bytes += strlen(L->labels[i]) + 1;
-    char *text = h->alloc(h, bytes), *w;
-    if (!text) return h->set_error(h, RNNLAB_ERR_NOMEM, "tsv: out of memory");
-    w = stpcpy(text, head);
-    for (size_t i = 0; i < L->nlabels; i++) {
-        w = stpcpy(w, L->labels[i]);
-        *w++ = '\n';
-    }
-    *w = '\0';
-    *buf = text;
-    *len = (size_t)(w - text);
-    return RNNLAB_OK;
+    snprintf(head, sizeof head, LABELS_MAGIC "\nsize %zu\n", L->nlabels);
+    return labels_text(L->host, head, L->labels, L->nlabels, buf, len);
 }
 
 static const rnnlab_loader_ops ops = {

@@ -89,10 +89,10 @@ static double row_f32(const rnnlab_real *z, size_t cols, int32_t y, double eps, 
     if (dz) {
         /* Two passes so the first vectorises (vecmath.h); the sum stays in
          * double and in order. */
-        for (size_t c = 0; c < cols; c++) dz[c] = vec_expf(vec_exp_clamp(z[c] - m));
+        for (size_t c = 0; c < cols; c++) dz[c] = vec_expf(z[c] - m);
         for (size_t c = 0; c < cols; c++) sum += dz[c];
     } else {
-        for (size_t c = 0; c < cols; c++) sum += vec_expf(vec_exp_clamp(z[c] - m));
+        for (size_t c = 0; c < cols; c++) sum += vec_expf(z[c] - m);
     }
     double logz = log(sum); /* log-sum-exp minus m */
     double loss = (1.0 - eps) * (logz - ((double)z[y] - (double)m));

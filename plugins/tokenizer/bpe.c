@@ -422,9 +422,8 @@ static int pair_rehash(train *tr) {
 /* The pair index of (a, b), adding it with count 0 if `add`; -1 if absent
  * or out of memory. */
 static int32_t pair_get(train *tr, int32_t a, int32_t b, int add) {
-    if (add && (pair_rehash(tr) ||
-                array_reserve(tr->host, &tr->pairs, &tr->cap_pairs, tr->n_pairs + 1,
-                              sizeof *tr->pairs)))
+    if (add && (pair_rehash(tr) || array_reserve(tr->host, &tr->pairs, &tr->cap_pairs,
+                                                 tr->n_pairs + 1, sizeof *tr->pairs)))
         return -1;
     uint64_t key = pair_key(a, b);
     size_t mask = tr->n_pair_slots - 1, i = mix(key) & mask;
