@@ -37,6 +37,7 @@ static const char usage[] =
     "options:\n"
     "  --set SECTION.KEY=VALUE   override a config value (repeatable)\n"
     "  --plugin-path DIRS        search these folders (colon-separated) for plugins first\n"
+    "  --allow-unsafe-plugins    load plugins even from world-writable or foreign-owned paths\n"
     "  --run-dir DIR             train: write the run into exactly this folder\n"
     "  --quiet                   train: no progress output\n"
     "  --diagnostics             train: record gradient-through-time diagnostics every 10 steps\n"
@@ -115,6 +116,8 @@ static int parse_args(cli *c, int argc, char **argv) {
             c->sets[c->nsets++] = a + 6;
         } else if (strcmp(a, "--plugin-path") == 0 && has_next) {
             c->plugin_path = argv[++i];
+        } else if (strcmp(a, "--allow-unsafe-plugins") == 0) {
+            registry_allow_unsafe(1);
         } else if (strcmp(a, "--resume") == 0 && has_next) {
             c->resume = argv[++i];
         } else if (strcmp(a, "--run-dir") == 0 && has_next) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "rnnlab_build.h"
 
@@ -443,6 +444,67 @@ static const reg_plugin *plugin_by_real(const registry *r, const char *real) {
     return NULL;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Ownership and permission checks                                           */
+/* ------------------------------------------------------------------------ */
+
+/* Set once by the CLI's --allow-unsafe-plugins, before any registry opens:
+ * it applies to every registry of the process (train, eval, sweep --verify
+ * all open their own), which a per-registry flag could not reach. */
+static int allow_unsafe_plugins;
+
+void registry_allow_unsafe(int allow) { allow_unsafe_plugins = allow != 0; }
+
+/* Refuses `what` (a plugin file or folder, st its stat) that another user
+ * could change: world-writable, or owned by someone other than root and
+ * the effective user. A world-writable folder with the sticky bit (like
+ * /tmp) is accepted when `sticky_ok`: others may add files there but not
+ * replace ours, which matters for a file loaded by path, not for a folder
+ * that is scanned. */
+static int safety_check(const char *what, const char *path, const struct stat *st,
+                        int sticky_ok, rnnlab_err *err) {
+    if (allow_unsafe_plugins) return RNNLAB_OK;
+    unsigned mode = (unsigned)st->st_mode & 07777;
+    if ((st->st_mode & S_IWOTH) && !(sticky_ok && (st->st_mode & S_ISVTX)))
+        return err_set(err, RNNLAB_ERR_PLUGIN,
+                       "%s: refusing to load plugins from this %s: it is world-writable (mode "
+                       "%04o), so any user could change the code rnnlab would run; fix it with "
+                       "'chmod o-w %s', or pass --allow-unsafe-plugins to load it anyway",
+                       path, what, mode, path);
+    uid_t me = geteuid();
+    if (st->st_uid != 0 && st->st_uid != me)
+        return err_set(err, RNNLAB_ERR_PLUGIN,
+                       "%s: refusing to load plugins from this %s: it is owned by uid %lu, not by "
+                       "you (uid %lu) or root, so that user could change the code rnnlab would "
+                       "run; fix it with 'chown %lu %s' (as root), or pass --allow-unsafe-plugins "
+                       "to load it anyway",
+                       path, what, (unsigned long)st->st_uid, (unsigned long)me,
+                       (unsigned long)me, path);
+    return RNNLAB_OK;
+}
+
+/* Checks a plugin file (its real path, after symlinks) and the folder
+ * holding it. */
+static int file_safety_check(const char *path, const char *real, rnnlab_err *err) {
+    struct stat st;
+    if (stat(real, &st) != 0)
+        return err_set(err, RNNLAB_ERR_IO, "%s: cannot open plugin: %s", path, strerror(errno));
+    int rc = safety_check("file", real, &st, 0, err);
+    if (rc) return rc;
+    char *dir = strdup(real);
+    if (!dir) return err_set(err, RNNLAB_ERR_NOMEM, "%s: out of memory", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir) slash[1] = '\0';
+    else if (slash) *slash = '\0';
+    if (stat(dir, &st) != 0)
+        rc = err_set(err, RNNLAB_ERR_IO, "%s: cannot open plugin folder: %s", dir,
+                     strerror(errno));
+    else
+        rc = safety_check("folder", dir, &st, 1, err);
+    free(dir);
+    return rc;
+}
+
 int registry_add_file(registry *r, const char *path, rnnlab_err *err) {
     char *real = realpath(path, NULL);
     if (!real)
@@ -450,6 +512,11 @@ int registry_add_file(registry *r, const char *path, rnnlab_err *err) {
     if (plugin_by_real(r, real)) {
         free(real);
         return RNNLAB_OK;
+    }
+    int safe = file_safety_check(path, real, err);
+    if (safe) {
+        free(real);
+        return safe;
     }
     reg_plugin p = {0};
     p.real = real;
@@ -521,9 +588,20 @@ int registry_add_dir(registry *r, const char *dir, rnnlab_err *err) {
         return err_set(err, RNNLAB_ERR_IO, "%s: cannot read plugin folder: %s", dir,
                        strerror(errno));
     }
+    /* A folder that is scanned must be safe even with the sticky bit: anyone
+     * could drop a new *.so into it. */
+    struct stat dst;
+    int rc = fstat(dirfd(d), &dst) != 0
+                 ? err_set(err, RNNLAB_ERR_IO, "%s: cannot read plugin folder: %s", dir,
+                           strerror(errno))
+                 : safety_check("folder", dir, &dst, 0, err);
+    if (rc) {
+        closedir(d);
+        return rc;
+    }
     char **names = NULL;
     size_t n = 0;
-    int rc = list_plugin_names(d, dir, &names, &n, err);
+    rc = list_plugin_names(d, dir, &names, &n, err);
     closedir(d);
     if (rc) return rc;
     size_t dlen = strlen(dir);

@@ -80,6 +80,15 @@ const reg_component *registry_at(const registry *r, size_t i);
 
 void registry_close(registry *r);
 
+/* Plugins are code: by default every registry of the process refuses a
+ * plugin file, the folder holding it, or a scanned plugin folder that is
+ * world-writable (a folder with the sticky bit is accepted as the holder of
+ * a file loaded by path) or owned by a user other than root and the
+ * effective user (RNNLAB_ERR_PLUGIN, naming the path, why, and the chmod or
+ * chown that fixes it). registry_allow_unsafe(1) (the CLI's
+ * --allow-unsafe-plugins) turns the check off for the whole process. */
+void registry_allow_unsafe(int allow);
+
 /* "activation", "loss", ... */
 const char *kind_name(rnnlab_kind kind);
 /* Parses a kind name; returns 0 if unknown. */

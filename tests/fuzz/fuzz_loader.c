@@ -86,7 +86,10 @@ static void read_batches(void *self) {
 static void *open_data(const char *path, void **tok, const char *labels, const char *tstate,
                        size_t tlen) {
     if (tops->create(host, tparams, tok) != RNNLAB_OK) fuzz_die("create", err.msg);
-    if (tstate && tops->load(*tok, tstate, tlen) != RNNLAB_OK) __builtin_trap();
+    if (tstate && tops->load(*tok, tstate, tlen) != RNNLAB_OK) {
+        fprintf(stderr, "the tokenizer rejects its own saved state: %s\n", err.msg);
+        __builtin_trap();
+    }
     lparams[fuzz_param(lschema, "train")].s = path;
     void *self = NULL;
     rnnlab_tokenizer_ref ref = {tops, *tok};
@@ -109,7 +112,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (tops->save(tok, &tstate, &tlen) != RNNLAB_OK) __builtin_trap();
         /* What a resumed run does: the same file with the saved state. */
         void *again = open_data(path, &tok2, labels ? labels : "", tstate, tlen);
-        if (!again) __builtin_trap();
+        if (!again) {
+            fprintf(stderr, "reopening from the saved state failed: %s\n", err.msg);
+            __builtin_trap();
+        }
         read_batches(again);
         lops->close(again);
         if (labels) host->free(host, labels);
