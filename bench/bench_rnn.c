@@ -53,8 +53,7 @@ static void die(const char *what, const char *msg) {
 }
 
 /* The component `name` of `kind` from <plugin dir>/<name>.so. */
-static const rnnlab_component *plugin(const rnnlab_host *host, const char *name,
-                                      rnnlab_kind kind) {
+static const rnnlab_component *plugin(const rnnlab_host *host, const char *name, rnnlab_kind kind) {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s.so", RNNLAB_BUILD_PLUGIN_DIR, name);
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -165,17 +164,17 @@ static int32_t sample_step(bench *b, int32_t prev) {
 
 /* Runs fn until `seconds` have passed (at least `min_reps`), after `warm`
  * untimed calls; returns calls per second. */
-#define TIMED(rate, warm, min_reps, seconds, call)                                                 \
-    do {                                                                                           \
-        for (int w_ = 0; w_ < (warm); w_++) call;                                                  \
-        double t0_ = now(), dt_ = 0.0;                                                             \
-        long n_ = 0;                                                                               \
-        do {                                                                                       \
-            call;                                                                                  \
-            n_++;                                                                                  \
-            dt_ = now() - t0_;                                                                     \
-        } while (n_ < (min_reps) || dt_ < (seconds));                                              \
-        (rate) = (double)n_ / dt_;                                                                 \
+#define TIMED(rate, warm, min_reps, seconds, call)    \
+    do {                                              \
+        for (int w_ = 0; w_ < (warm); w_++) call;     \
+        double t0_ = now(), dt_ = 0.0;                \
+        long n_ = 0;                                  \
+        do {                                          \
+            call;                                     \
+            n_++;                                     \
+            dt_ = now() - t0_;                        \
+        } while (n_ < (min_reps) || dt_ < (seconds)); \
+        (rate) = (double)n_ / dt_;                    \
     } while (0)
 
 static void setup(bench *b, size_t threads) {

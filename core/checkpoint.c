@@ -32,11 +32,11 @@
 #define CKPT_MAX_JSON_INT 9007199254740992.0
 
 struct ckpt {
-    char *buf;          /* the whole file, owned */
+    char *buf; /* the whole file, owned */
     size_t len;
-    cJSON *json;        /* parsed header, owned; names and metadata point into it */
+    cJSON *json;            /* parsed header, owned; names and metadata point into it */
     unsigned char *aligned; /* copies of tensors whose file position is misaligned */
-    ckpt_tensor *tensors; /* file (JSON) order */
+    ckpt_tensor *tensors;   /* file (JSON) order */
     size_t ntensors;
     const ckpt_tensor **by_name; /* sorted by name, for ckpt_find */
     ckpt_meta *meta;
@@ -166,7 +166,8 @@ static int check_unique(const char *path, const ckpt_tensor *tensors, size_t nte
     } else {
         for (size_t i = 0; i < nmeta; i++) names[i] = meta[i].key;
         dup = first_duplicate(names, nmeta);
-        if (dup) rc = err_set(err, RNNLAB_ERR_INVALID, "%s: metadata key '%s' appears twice", path, dup);
+        if (dup)
+            rc = err_set(err, RNNLAB_ERR_INVALID, "%s: metadata key '%s' appears twice", path, dup);
     }
     free(names);
     return rc;
@@ -245,8 +246,7 @@ static cJSON *json_header(const ckpt_tensor *tensors, size_t ntensors, const ckp
     for (size_t i = 0; i < ntensors; i++) {
         uint64_t bytes = 0;
         tensor_nbytes(tensors[i].dtype, tensors[i].shape, tensors[i].ndim, &bytes);
-        if (!json_add(root, tensors[i].name, json_tensor(&tensors[i], off, off + bytes)))
-            goto fail;
+        if (!json_add(root, tensors[i].name, json_tensor(&tensors[i], off, off + bytes))) goto fail;
         off += bytes;
     }
     return root;
@@ -255,11 +255,11 @@ fail:
     return NULL;
 }
 
-int ckpt_write(const char *path, const ckpt_tensor *tensors, size_t ntensors,
-               const ckpt_meta *meta, size_t nmeta, rnnlab_err *err) {
+int ckpt_write(const char *path, const ckpt_tensor *tensors, size_t ntensors, const ckpt_meta *meta,
+               size_t nmeta, rnnlab_err *err) {
     if (!host_is_little_endian())
-        return err_set(err, RNNLAB_ERR_UNSUPPORTED,
-                       "%s: checkpoints need a little-endian host", path);
+        return err_set(err, RNNLAB_ERR_UNSUPPORTED, "%s: checkpoints need a little-endian host",
+                       path);
     if ((ntensors > 0 && !tensors) || (nmeta > 0 && !meta))
         return err_set(err, RNNLAB_ERR_INVALID, "%s: NULL tensor or metadata list", path);
     int rc = check_write_args(path, tensors, ntensors, meta, nmeta, err);
@@ -377,8 +377,7 @@ static int json_to_u64(const cJSON *item, uint64_t *out) {
 }
 
 static int parse_meta(ckpt *c, const cJSON *m, const char *path, rnnlab_err *err) {
-    if (!cJSON_IsObject(m))
-        return bad(err, path, "\"" CKPT_META_KEY "\" is not an object");
+    if (!cJSON_IsObject(m)) return bad(err, path, "\"" CKPT_META_KEY "\" is not an object");
     size_t n = (size_t)cJSON_GetArraySize(m);
     if (n == 0) return RNNLAB_OK;
     c->meta = calloc(n, sizeof *c->meta);
@@ -409,8 +408,8 @@ static int parse_shape(ckpt_tensor *t, const cJSON *shape, const char *path, rnn
         if (ndim >= CKPT_MAX_DIMS)
             return bad(err, path, "tensor '%.200s': more than %d dims", t->name, CKPT_MAX_DIMS);
         if (!json_to_u64(d, &v) || v > SIZE_MAX)
-            return bad(err, path,
-                       "tensor '%.200s': dim %zu is not a whole number in [0, 2^53]", t->name, ndim);
+            return bad(err, path, "tensor '%.200s': dim %zu is not a whole number in [0, 2^53]",
+                       t->name, ndim);
         t->shape[ndim] = (size_t)v;
     }
     t->ndim = ndim;
@@ -443,15 +442,16 @@ static int parse_tensor(ckpt_tensor *t, range *r, const cJSON *e, uint64_t data_
                    t->name, r->begin, r->end);
     if (r->end > data_size)
         return bad(err, path,
-                   "tensor '%.200s': data_offsets end %" PRIu64
-                   " is beyond the data area (%" PRIu64 " bytes)",
+                   "tensor '%.200s': data_offsets end %" PRIu64 " is beyond the data area (%" PRIu64
+                   " bytes)",
                    t->name, r->end, data_size);
     uint64_t bytes;
     if (!tensor_nbytes(t->dtype, t->shape, t->ndim, &bytes))
         return bad(err, path, "tensor '%.200s': shape size overflows", t->name);
     if (r->end - r->begin != bytes)
         return bad(err, path,
-                   "tensor '%.200s': data_offsets span %" PRIu64 " bytes but shape and dtype need %" PRIu64,
+                   "tensor '%.200s': data_offsets span %" PRIu64
+                   " bytes but shape and dtype need %" PRIu64,
                    t->name, r->end - r->begin, bytes);
     return RNNLAB_OK;
 }
@@ -472,10 +472,13 @@ static int check_coverage(const ckpt *c, range *rs, size_t n, uint64_t data_size
     for (size_t i = 0; i < n; i++) {
         const char *name = c->tensors[rs[i].index].name;
         if (rs[i].begin < at)
-            return bad(err, path, "tensor '%.200s' (bytes %" PRIu64 "..%" PRIu64
-                       ") overlaps the tensor before it", name, rs[i].begin, rs[i].end);
+            return bad(err, path,
+                       "tensor '%.200s' (bytes %" PRIu64 "..%" PRIu64
+                       ") overlaps the tensor before it",
+                       name, rs[i].begin, rs[i].end);
         if (rs[i].begin > at)
-            return bad(err, path, "gap of %" PRIu64 " bytes in the data area before tensor '%.200s'",
+            return bad(err, path,
+                       "gap of %" PRIu64 " bytes in the data area before tensor '%.200s'",
                        rs[i].begin - at, name);
         at = rs[i].end;
     }
@@ -612,8 +615,8 @@ static int parse_file(ckpt *c, const char *path, rnnlab_err *err) {
 static int ckpt_adopt(ckpt **out, char *buf, size_t len, const char *name, rnnlab_err *err) {
     if (!host_is_little_endian()) {
         free(buf);
-        return err_set(err, RNNLAB_ERR_UNSUPPORTED,
-                       "%s: checkpoints need a little-endian host", name);
+        return err_set(err, RNNLAB_ERR_UNSUPPORTED, "%s: checkpoints need a little-endian host",
+                       name);
     }
     ckpt *c = calloc(1, sizeof *c);
     if (!c) {
@@ -674,8 +677,10 @@ const ckpt_tensor *ckpt_find(const ckpt *c, const char *name) {
         size_t mid = lo + (hi - lo) / 2;
         int d = strcmp(name, c->by_name[mid]->name);
         if (d == 0) return c->by_name[mid];
-        if (d < 0) hi = mid;
-        else lo = mid + 1;
+        if (d < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
     return NULL;
 }

@@ -50,8 +50,8 @@ typedef struct ckpt_meta {
  * non-empty, unique and not "__metadata__"; metadata keys unique. Errors:
  * RNNLAB_ERR_INVALID for bad arguments, RNNLAB_ERR_IO if the write fails
  * (the previous file at path is then unchanged). */
-int ckpt_write(const char *path, const ckpt_tensor *tensors, size_t ntensors,
-               const ckpt_meta *meta, size_t nmeta, rnnlab_err *err);
+int ckpt_write(const char *path, const ckpt_tensor *tensors, size_t ntensors, const ckpt_meta *meta,
+               size_t nmeta, rnnlab_err *err);
 
 typedef struct ckpt ckpt;
 

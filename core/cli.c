@@ -125,7 +125,8 @@ static int parse_args(cli *c, int argc, char **argv) {
         } else if (strcmp(a, "--tol") == 0 && has_next) {
             char *end;
             c->tol = strtod(argv[++i], &end);
-            if (*end || !(c->tol > 0)) return usage_error("--tol needs a positive number, got '%s'", argv[i]);
+            if (*end || !(c->tol > 0))
+                return usage_error("--tol needs a positive number, got '%s'", argv[i]);
         } else if (strcmp(a, "--diagnostics") == 0) {
             /* Same as [diagnostics] every = 10; an explicit --set wins
              * because later overrides replace earlier ones. */
@@ -214,7 +215,8 @@ static void print_params(const rnnlab_param *p) {
             for (const char *const *ch = p->choices; *ch; ch++)
                 n += (size_t)snprintf(range + n, n < sizeof range ? sizeof range - n : 0, "%s%s",
                                       ch == p->choices ? "" : "|", *ch);
-        } else if ((p->type == RNNLAB_PARAM_INT || p->type == RNNLAB_PARAM_REAL) && p->min <= p->max) {
+        } else if ((p->type == RNNLAB_PARAM_INT || p->type == RNNLAB_PARAM_REAL) &&
+                   p->min <= p->max) {
             snprintf(range, sizeof range, "[%g, %g]", p->min, p->max);
         }
         printf("  %-18s %-6s default %-10s %-24s %s%s%s\n", p->key, type_name(p->type),
@@ -311,7 +313,8 @@ static void on_signal(int sig) {
 }
 
 static int cmd_train(const cli *c) {
-    if (!c->resume && c->npos != 2) return usage_error("usage: rnnlab train CONFIG [OPTIONS]%s", "");
+    if (!c->resume && c->npos != 2)
+        return usage_error("usage: rnnlab train CONFIG [OPTIONS]%s", "");
     if (c->resume && c->npos > 2) return usage_error("unexpected argument '%s'", c->positional[2]);
     rnnlab_err err;
     err_clear(&err);
@@ -351,7 +354,8 @@ static int cmd_eval(const cli *c) {
 }
 
 static int cmd_tag(const cli *c) {
-    if (c->npos != 2) return usage_error("usage: rnnlab tag CKPT [--format text|conllu] < TEXT%s", "");
+    if (c->npos != 2)
+        return usage_error("usage: rnnlab tag CKPT [--format text|conllu] < TEXT%s", "");
     rnnlab_err err;
     err_clear(&err);
     infer inf;
@@ -379,7 +383,8 @@ static int cmd_tag(const cli *c) {
 }
 
 static int cmd_sample(const cli *c) {
-    if (c->npos != 2) return usage_error("usage: rnnlab sample CKPT [--prime TEXT] [--length N]%s", "");
+    if (c->npos != 2)
+        return usage_error("usage: rnnlab sample CKPT [--prime TEXT] [--length N]%s", "");
     rnnlab_err err;
     err_clear(&err);
     infer inf;
@@ -417,8 +422,8 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "eval") == 0) return cmd_eval(&c);
     if (strcmp(cmd, "tag") == 0) return cmd_tag(&c);
     if (strcmp(cmd, "sample") == 0) return cmd_sample(&c);
-    sweep_cli sc = {c.positional, c.npos, c.plugin_path, c.jobs, c.dry_run, c.force,
-                    c.rerun_failed, c.out};
+    sweep_cli sc = {c.positional, c.npos,  c.plugin_path,  c.jobs,
+                    c.dry_run,    c.force, c.rerun_failed, c.out};
     if (strcmp(cmd, "sweep") == 0) return sweep_command(&sc);
     if (strcmp(cmd, "verify") == 0) return verify_command(&sc);
     return usage_error("unknown command '%s'", cmd);

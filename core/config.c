@@ -261,8 +261,8 @@ static char *config_reader(char *str, int num, void *stream) {
     size_t len = (size_t)(e - s);
     if (len > limit) {
         p->err_line = p->lineno;
-        err_set(&p->err, RNNLAB_ERR_FORMAT, "%s:%d: line is longer than %zu characters",
-                p->c->name, p->lineno, limit);
+        err_set(&p->err, RNNLAB_ERR_FORMAT, "%s:%d: line is longer than %zu characters", p->c->name,
+                p->lineno, limit);
         return NULL;
     }
     if (memchr(s, '\0', len)) {
@@ -345,8 +345,8 @@ static int config_handler(void *user, const char *section, const char *name, con
 }
 
 /* Parses text[0, len) into a new config named `name`. */
-static int parse_text(config **out, const char *text, size_t len, const char *name,
-                      const char *dir, rnnlab_err *err) {
+static int parse_text(config **out, const char *text, size_t len, const char *name, const char *dir,
+                      rnnlab_err *err) {
     *out = NULL;
     config *c = config_create(name, dir);
     if (!c) return err_set(err, RNNLAB_ERR_NOMEM, "%s: out of memory", name ? name : "config");
@@ -361,9 +361,9 @@ static int parse_text(config **out, const char *text, size_t len, const char *na
     /* inih reports the first failing line; it is ours when our handler or
      * reader failed there, else inih itself found a malformed line. */
     if (rc > 0 && (!p.err_line || rc < p.err_line)) {
-        int code = err_set(err, RNNLAB_ERR_FORMAT,
-                           "%s:%d: syntax error: expected 'key = value' or '[section]'", c->name,
-                           rc);
+        int code =
+            err_set(err, RNNLAB_ERR_FORMAT,
+                    "%s:%d: syntax error: expected 'key = value' or '[section]'", c->name, rc);
         config_free(c);
         return code;
     }
@@ -681,8 +681,7 @@ static int commit_values(config *c, const char *section, const rnnlab_param *sch
             e = config_find(c, section, p->key);
         }
         values[i].s = e->value;
-        if (p->type == RNNLAB_PARAM_STRING && (p->flags & RNNLAB_PARAM_PATH) &&
-            !e->path_resolved) {
+        if (p->type == RNNLAB_PARAM_STRING && (p->flags & RNNLAB_PARAM_PATH) && !e->path_resolved) {
             /* The entry itself takes the resolved path: the config a run
              * records must not depend on where the original file was. */
             config_entry *me = (config_entry *)e;

@@ -64,8 +64,7 @@ int config_put(config *c, const char *section, const char *key, const char *valu
 /* The entry for section.key, or NULL. */
 const config_entry *config_find(const config *c, const char *section, const char *key);
 /* Its value, or `fallback` if absent. */
-const char *config_get(const config *c, const char *section, const char *key,
-                       const char *fallback);
+const char *config_get(const config *c, const char *section, const char *key, const char *fallback);
 
 size_t config_count(const config *c);
 const config_entry *config_at(const config *c, size_t i);

@@ -18,8 +18,7 @@ typedef struct rnnlab_err {
 
 /* Records code and a printf-style message in e (which may be NULL) and
  * returns code, so callers write `return err_set(e, RNNLAB_ERR_IO, ...)`. */
-int err_set(rnnlab_err *e, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int err_set(rnnlab_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int err_setv(rnnlab_err *e, int code, const char *fmt, va_list ap);
 
 /* Prepends context ("while loading X: ") to the message already in e and

@@ -10,7 +10,6 @@
 
 /* ---- evaluation --------------------------------------------------------- */
 
-
 int trainer_evaluate(trainer *tr, rnnlab_split split, eval_result *res, rnnlab_err *err) {
     session *s = tr->s;
     const rnnlab_loader_ops *ld = &s->loader.comp->ops.loader;
@@ -45,7 +44,8 @@ int trainer_evaluate(trainer *tr, rnnlab_split split, eval_result *res, rnnlab_e
 
 void trainer_log_eval(trainer *tr, const char *split, const eval_result *r) {
     trainer_metric(tr, split, "loss", r->loss);
-    if (tr->s->info.target_kind == RNNLAB_TARGET_CLASS) trainer_metric(tr, split, "accuracy", r->accuracy);
+    if (tr->s->info.target_kind == RNNLAB_TARGET_CLASS)
+        trainer_metric(tr, split, "accuracy", r->accuracy);
     if (trainer_is_lm(tr->s)) {
         trainer_metric(tr, split, "perplexity", exp(r->loss));
         trainer_metric(tr, split, "bits_per_token", r->loss / log(2.0));
@@ -56,8 +56,10 @@ void trainer_print_eval(trainer *tr, const char *split, const eval_result *r) {
     FILE *o = tr->args->out;
     if (!o) return;
     fprintf(o, "  %-5s loss %.4f", split, r->loss);
-    if (tr->s->info.target_kind == RNNLAB_TARGET_CLASS) fprintf(o, "  acc %.2f%%", 100.0 * r->accuracy);
-    if (trainer_is_lm(tr->s)) fprintf(o, "  ppl %.3f  bits/token %.4f", exp(r->loss), r->loss / log(2.0));
+    if (tr->s->info.target_kind == RNNLAB_TARGET_CLASS)
+        fprintf(o, "  acc %.2f%%", 100.0 * r->accuracy);
+    if (trainer_is_lm(tr->s))
+        fprintf(o, "  ppl %.3f  bits/token %.4f", exp(r->loss), r->loss / log(2.0));
     fprintf(o, "  (%zu targets)\n", r->count);
 }
 
@@ -77,7 +79,8 @@ static void batch_crop(const rnnlab_batch *src, rnnlab_batch *dst, const rnnlab_
         for (size_t b = 0; b < B; b++) {
             dst->ids[t * B + b] = src->ids[t * sB + b];
             dst->mask[t * B + b] = src->mask[t * sB + b];
-            if (src->x) memcpy(dst->x + (t * B + b) * in, src->x + (t * sB + b) * in, in * sizeof(float));
+            if (src->x)
+                memcpy(dst->x + (t * B + b) * in, src->x + (t * sB + b) * in, in * sizeof(float));
         }
     size_t rows = info->head == RNNLAB_HEAD_PER_STEP ? T * B : B;
     for (size_t r = 0; r < rows; r++) {
@@ -85,7 +88,8 @@ static void batch_crop(const rnnlab_batch *src, rnnlab_batch *dst, const rnnlab_
         dst->target_mask[r] = src->target_mask[sr];
         if (src->target_ids) dst->target_ids[r] = src->target_ids[sr];
         if (src->target_values)
-            memcpy(dst->target_values + r * out, src->target_values + sr * out, out * sizeof(float));
+            memcpy(dst->target_values + r * out, src->target_values + sr * out,
+                   out * sizeof(float));
     }
 }
 
@@ -141,22 +145,26 @@ int train_gradcheck(const session_args *sargs, double tol, FILE *out, rnnlab_err
     }
     if (rc == RNNLAB_OK) {
         host_set_sink(s.host, err);
-        rc = model_gradcheck(m, &crop, &s.loss.comp->ops.loss, s.loss_self, GRADCHECK_EPS, worst, err);
+        rc = model_gradcheck(m, &crop, &s.loss.comp->ops.loss, s.loss_self, GRADCHECK_EPS, worst,
+                             err);
     }
     if (rc == RNNLAB_OK) {
         double max = 0.0;
         if (out)
-            fprintf(out, "gradcheck: %s, H=%zu, layers=%zu%s, T=%zu, B=%zu, loss %s, double precision\n",
+            fprintf(out,
+                    "gradcheck: %s, H=%zu, layers=%zu%s, T=%zu, B=%zu, loss %s, double precision\n",
                     s.activation.comp->name, spec.hidden_size, spec.num_layers,
                     spec.bidirectional ? ", bidirectional" : "", spec.max_T, spec.max_B,
                     s.loss.comp->name);
         for (size_t i = 0; i < model_num_tensors(m); i++) {
             const model_tensor *t = model_tensor_at(m, i);
-            if (out) fprintf(out, "  %-28s %6zu params  max rel error %.3e\n", t->name, t->n, worst[i]);
+            if (out)
+                fprintf(out, "  %-28s %6zu params  max rel error %.3e\n", t->name, t->n, worst[i]);
             if (worst[i] > max || isnan(worst[i])) max = worst[i];
         }
-        if (out) fprintf(out, "max relative error %.3e (tolerance %.1e): %s\n", max, tol,
-                         max < tol ? "PASS" : "FAIL");
+        if (out)
+            fprintf(out, "max relative error %.3e (tolerance %.1e): %s\n", max, tol,
+                    max < tol ? "PASS" : "FAIL");
         if (!(max < tol))
             rc = err_set(err, RNNLAB_ERR_NUMERIC,
                          "gradcheck failed: max relative error %.3e is above %.1e", max, tol);

@@ -112,16 +112,18 @@ int file_write_atomic(const char *path, const void *const *chunks, const size_t 
         int e = errno;
         close(fd);
         unlink(tmp);
-        int rc = err_set(err, RNNLAB_ERR_IO, "%s: fsync failed (%s); the previous file is unchanged",
-                         path, strerror(e));
+        int rc =
+            err_set(err, RNNLAB_ERR_IO, "%s: fsync failed (%s); the previous file is unchanged",
+                    path, strerror(e));
         free(tmp);
         return rc;
     }
     if (close(fd) != 0 || rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
-        int rc = err_set(err, RNNLAB_ERR_IO, "%s: cannot replace (%s); the previous file is unchanged",
-                         path, strerror(e));
+        int rc =
+            err_set(err, RNNLAB_ERR_IO, "%s: cannot replace (%s); the previous file is unchanged",
+                    path, strerror(e));
         free(tmp);
         return rc;
     }
@@ -154,8 +156,8 @@ int make_dirs(const char *dir, rnnlab_err *err) {
             char c = *s;
             *s = '\0';
             if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-                int rc = err_set(err, RNNLAB_ERR_IO, "%s: cannot create folder: %s", p,
-                                 strerror(errno));
+                int rc =
+                    err_set(err, RNNLAB_ERR_IO, "%s: cannot create folder: %s", p, strerror(errno));
                 free(p);
                 return rc;
             }

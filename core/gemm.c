@@ -61,9 +61,8 @@
  * C is built in registers a column block at a time, streaming the rows of B
  * once per row of A: the B=1 recurrent step is a matrix-vector product and
  * bound by reading W (from L1/L2), which this does at one load per FMA. */
-typedef void (*small_nn_fn)(size_t m, size_t n, size_t k, float alpha, const float *a,
-                            size_t lda, const float *b, size_t ldb, float beta, float *c,
-                            size_t ldc);
+typedef void (*small_nn_fn)(size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda,
+                            const float *b, size_t ldb, float beta, float *c, size_t ldc);
 
 /* The scalar tail and the final alpha/beta step, shared by the SIMD kernels:
  * acc holds sum_p a(i,p) B(p,j) for j in [j0, j0+w). */
@@ -85,48 +84,48 @@ static void small_tail(size_t k, const float *ai, const float *b, size_t ldb, si
 /* One row of C from a 64-column (AVX2) or 128-column (AVX-512) block: eight
  * independent accumulators, so the FMA latency (4 cycles, 2 pipes) is
  * covered; one load of B per FMA. Narrower blocks for the rest. */
-#define SMALL_KERNEL(NAME, TARGET, VEC, W, SET1, LOAD, STORE, FMA, ZERO)                          \
-    __attribute__((target(TARGET))) static void NAME(                                             \
-        size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda, const float *b,     \
-        size_t ldb, float beta, float *c, size_t ldc) {                                            \
-        for (size_t i = 0; i < m; i++) {                                                           \
-            const float *ai = a + i * lda;                                                         \
-            float *ci = c + i * ldc;                                                               \
-            size_t j = 0;                                                                          \
-            for (; j + 8 * (W) <= n; j += 8 * (W)) {                                               \
+#define SMALL_KERNEL(NAME, TARGET, VEC, W, SET1, LOAD, STORE, FMA, ZERO)                         \
+    __attribute__((target(TARGET))) static void NAME(                                            \
+        size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda, const float *b,   \
+        size_t ldb, float beta, float *c, size_t ldc) {                                          \
+        for (size_t i = 0; i < m; i++) {                                                         \
+            const float *ai = a + i * lda;                                                       \
+            float *ci = c + i * ldc;                                                             \
+            size_t j = 0;                                                                        \
+            for (; j + 8 * (W) <= n; j += 8 * (W)) {                                             \
                 VEC s0 = ZERO(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;  \
-                for (size_t p = 0; p < k; p++) {                                                   \
-                    const VEC x = SET1(ai[p]);                                                     \
-                    const float *bp = b + p * ldb + j;                                             \
-                    s0 = FMA(x, LOAD(bp), s0);                                                     \
-                    s1 = FMA(x, LOAD(bp + (W)), s1);                                               \
-                    s2 = FMA(x, LOAD(bp + 2 * (W)), s2);                                           \
-                    s3 = FMA(x, LOAD(bp + 3 * (W)), s3);                                           \
-                    s4 = FMA(x, LOAD(bp + 4 * (W)), s4);                                           \
-                    s5 = FMA(x, LOAD(bp + 5 * (W)), s5);                                           \
-                    s6 = FMA(x, LOAD(bp + 6 * (W)), s6);                                           \
-                    s7 = FMA(x, LOAD(bp + 7 * (W)), s7);                                           \
-                }                                                                                  \
-                float acc[8 * (W)];                                                                \
-                STORE(acc, s0);                                                                    \
-                STORE(acc + (W), s1);                                                              \
-                STORE(acc + 2 * (W), s2);                                                          \
-                STORE(acc + 3 * (W), s3);                                                          \
-                STORE(acc + 4 * (W), s4);                                                          \
-                STORE(acc + 5 * (W), s5);                                                          \
-                STORE(acc + 6 * (W), s6);                                                          \
-                STORE(acc + 7 * (W), s7);                                                          \
-                small_store(ci + j, acc, 8 * (W), alpha, beta);                                    \
-            }                                                                                      \
-            for (; j + (W) <= n; j += (W)) {                                                       \
-                VEC s0 = ZERO();                                                                   \
-                for (size_t p = 0; p < k; p++) s0 = FMA(SET1(ai[p]), LOAD(b + p * ldb + j), s0);   \
-                float acc[W];                                                                      \
-                STORE(acc, s0);                                                                    \
-                small_store(ci + j, acc, (W), alpha, beta);                                        \
-            }                                                                                      \
-            small_tail(k, ai, b, ldb, j, n, alpha, beta, ci);                                      \
-        }                                                                                          \
+                for (size_t p = 0; p < k; p++) {                                                 \
+                    const VEC x = SET1(ai[p]);                                                   \
+                    const float *bp = b + p * ldb + j;                                           \
+                    s0 = FMA(x, LOAD(bp), s0);                                                   \
+                    s1 = FMA(x, LOAD(bp + (W)), s1);                                             \
+                    s2 = FMA(x, LOAD(bp + 2 * (W)), s2);                                         \
+                    s3 = FMA(x, LOAD(bp + 3 * (W)), s3);                                         \
+                    s4 = FMA(x, LOAD(bp + 4 * (W)), s4);                                         \
+                    s5 = FMA(x, LOAD(bp + 5 * (W)), s5);                                         \
+                    s6 = FMA(x, LOAD(bp + 6 * (W)), s6);                                         \
+                    s7 = FMA(x, LOAD(bp + 7 * (W)), s7);                                         \
+                }                                                                                \
+                float acc[8 * (W)];                                                              \
+                STORE(acc, s0);                                                                  \
+                STORE(acc + (W), s1);                                                            \
+                STORE(acc + 2 * (W), s2);                                                        \
+                STORE(acc + 3 * (W), s3);                                                        \
+                STORE(acc + 4 * (W), s4);                                                        \
+                STORE(acc + 5 * (W), s5);                                                        \
+                STORE(acc + 6 * (W), s6);                                                        \
+                STORE(acc + 7 * (W), s7);                                                        \
+                small_store(ci + j, acc, 8 * (W), alpha, beta);                                  \
+            }                                                                                    \
+            for (; j + (W) <= n; j += (W)) {                                                     \
+                VEC s0 = ZERO();                                                                 \
+                for (size_t p = 0; p < k; p++) s0 = FMA(SET1(ai[p]), LOAD(b + p * ldb + j), s0); \
+                float acc[W];                                                                    \
+                STORE(acc, s0);                                                                  \
+                small_store(ci + j, acc, (W), alpha, beta);                                      \
+            }                                                                                    \
+            small_tail(k, ai, b, ldb, j, n, alpha, beta, ci);                                    \
+        }                                                                                        \
     }
 
 SMALL_KERNEL(small_nn_avx2, "avx2,fma", __m256, 8, _mm256_set1_ps, _mm256_loadu_ps,
@@ -253,9 +252,8 @@ static void gemm_library(int trans_a, int trans_b, size_t m, size_t n, size_t k,
 #endif
 }
 
-void gemm_f32(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
-              const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
-              size_t ldc) {
+void gemm_f32(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha, const float *a,
+              size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc) {
     if (m == 0 || n == 0) return;
     const gemm_state *s = state();
     /* Libraries disagree on k == 0 (and reject lda == 0 then); the builtin

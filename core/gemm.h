@@ -24,18 +24,16 @@
 
 #include <stddef.h>
 
-void gemm_f32(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
-              const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
-              size_t ldc);
+void gemm_f32(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha, const float *a,
+              size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc);
 
-void gemm_f64(int trans_a, int trans_b, size_t m, size_t n, size_t k, double alpha,
-              const double *a, size_t lda, const double *b, size_t ldb, double beta, double *c,
-              size_t ldc);
+void gemm_f64(int trans_a, int trans_b, size_t m, size_t n, size_t k, double alpha, const double *a,
+              size_t lda, const double *b, size_t ldb, double beta, double *c, size_t ldc);
 
 /* The portable reference kernels, always available, for cross-checks. */
 void gemm_f32_builtin(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
-                      const float *a, size_t lda, const float *b, size_t ldb, float beta,
-                      float *c, size_t ldc);
+                      const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
+                      size_t ldc);
 
 /* "builtin", "openblas (cblas_sgemm)", "blis (bli_sgemm)", "dnnl 2.6
  * (dnnl_sgemm)", or "builtin (forced by RNNLAB_GEMM=builtin)": a static

@@ -156,8 +156,10 @@ static size_t split_words(const char *line, span *out, size_t cap) {
         }
         size_t len = (size_t)(end - start);
         span clitic = {NULL, 0};
-        if (len > 3 && strncmp(end - 3, "n't", 3) == 0) clitic = (span){end - 3, 3};
-        else if (len > 2 && strncmp(end - 2, "'s", 2) == 0) clitic = (span){end - 2, 2};
+        if (len > 3 && strncmp(end - 3, "n't", 3) == 0)
+            clitic = (span){end - 3, 3};
+        else if (len > 2 && strncmp(end - 2, "'s", 2) == 0)
+            clitic = (span){end - 2, 2};
         if (clitic.p) len -= clitic.n;
         if (len > 0 && n < cap) out[n++] = (span){start, len};
         if (clitic.p && n < cap) out[n++] = clitic;

@@ -20,10 +20,10 @@ typedef struct infer {
     rnnlab_batch batch; /* B = 1, T = max_T */
     size_t max_T;
     size_t nlabels;
-    char **labels;     /* class names, from the checkpoint */
+    char **labels; /* class names, from the checkpoint */
     char *label_text;
-    double *probs;     /* (classes) sampling scratch */
-    int32_t *ids;      /* (max_T) token scratch */
+    double *probs; /* (classes) sampling scratch */
+    int32_t *ids;  /* (max_T) token scratch */
 } infer;
 
 /* Opens ckpt_path for inference with sequences of up to max_T tokens. */

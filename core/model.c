@@ -165,10 +165,10 @@ const cell_ops cell_elman = {
 struct model {
     model_spec spec;
     model_dims dims;
-    model_tensor *tensors;          /* (ntensors) */
-    char (*names)[MODEL_NAME_MAX];  /* (ntensors) */
-    float *params, *grads;          /* (nparams) each, tensors back to back */
-    double *ortho;                  /* (H, H) scratch for orthogonal init */
+    model_tensor *tensors;         /* (ntensors) */
+    char (*names)[MODEL_NAME_MAX]; /* (ntensors) */
+    float *params, *grads;         /* (nparams) each, tensors back to back */
+    double *ortho;                 /* (H, H) scratch for orthogonal init */
     size_t nparams;
     net_f32 net;
 };
@@ -229,8 +229,8 @@ static int layout_build(model *m) {
         if (i < tensor_out(d, 0)) {
             const size_t cell = i / TENSORS_PER_CELL, k = i % TENSORS_PER_CELL;
             const size_t l = cell / d->dirs, dir = cell % d->dirs;
-            static const char *const stem[TENSORS_PER_CELL] = {"weight_ih", "weight_hh",
-                                                               "bias_ih", "bias_hh"};
+            static const char *const stem[TENSORS_PER_CELL] = {"weight_ih", "weight_hh", "bias_ih",
+                                                               "bias_hh"};
             snprintf(m->names[i], MODEL_NAME_MAX, "rnn.%s_l%zu%s", stem[k], l,
                      dir ? "_reverse" : "");
             t->ndim = k < 2 ? 2 : 1;
@@ -523,8 +523,8 @@ static void gc_close(net_f64 *n) {
 
 /* Central differences for every parameter against the gradient in n->g. */
 static int gc_compare(const model *m, net_f64 *n, const rnnlab_batch *b,
-                      const rnnlab_loss_ops *loss, const void *loss_self, double eps,
-                      double *worst, rnnlab_err *err) {
+                      const rnnlab_loss_ops *loss, const void *loss_self, double eps, double *worst,
+                      rnnlab_err *err) {
     const model_dims *d = &m->dims;
     int rc = RNNLAB_OK;
     for (size_t i = 0; rc == RNNLAB_OK && i < d->ntensors; i++) {
@@ -538,8 +538,7 @@ static int gc_compare(const model *m, net_f64 *n, const rnnlab_batch *b,
             if (rc == RNNLAB_OK) rc = gc_loss(n, b, loss, loss_self, &lm, NULL, err);
             n->p[j] = saved;
             const double num = (lp - lm) / (2.0 * eps), an = n->g[j];
-            const double rel =
-                fabs(an - num) / fmax(fabs(an) + fabs(num), MODEL_GRADCHECK_FLOOR);
+            const double rel = fabs(an - num) / fmax(fabs(an) + fabs(num), MODEL_GRADCHECK_FLOOR);
             if (rel > worst[i] || isnan(rel)) worst[i] = rel;
         }
     }
@@ -547,8 +546,7 @@ static int gc_compare(const model *m, net_f64 *n, const rnnlab_batch *b,
 }
 
 int model_loss_grad_f64(model *m, const rnnlab_batch *b, const rnnlab_loss_ops *loss,
-                        const void *loss_self, double *loss_value, double *grads,
-                        rnnlab_err *err) {
+                        const void *loss_self, double *loss_value, double *grads, rnnlab_err *err) {
     net_f64 n;
     double value = 0.0;
     int rc = gc_open(m, &n, b, loss, loss_self, &value, err);

@@ -161,7 +161,6 @@ int model_gradcheck(model *m, const rnnlab_batch *b, const rnnlab_loss_ops *loss
  * grads: model_num_params doubles, tensor i starting where its data starts
  * relative to model_tensor_at(m, 0)->data. Either output may be NULL. */
 int model_loss_grad_f64(model *m, const rnnlab_batch *b, const rnnlab_loss_ops *loss,
-                        const void *loss_self, double *loss_value, double *grads,
-                        rnnlab_err *err);
+                        const void *loss_self, double *loss_value, double *grads, rnnlab_err *err);
 
 #endif

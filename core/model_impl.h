@@ -29,30 +29,30 @@
 typedef struct NET {
     const model_dims *d;
     size_t max_T, max_B;
-    REAL *p, *g;    /* parameters and gradients, tensor i at d->off[i] */
-    REAL *x0;       /* (max_T, max_B, in0), DENSE only */
-    int32_t *ids;   /* (max_T, max_B), IDS only */
-    REAL *y;        /* L blocks of (max_T, max_B, Hd) */
-    REAL *s;        /* L*dirs blocks of (max_T+1, max_B, H) */
-    REAL *z;        /* L*dirs blocks of (max_T, max_B, G*H) */
-    REAL *cols;     /* (ncols, G*H): W_ih columns of the ids in the batch, then
+    REAL *p, *g;   /* parameters and gradients, tensor i at d->off[i] */
+    REAL *x0;      /* (max_T, max_B, in0), DENSE only */
+    int32_t *ids;  /* (max_T, max_B), IDS only */
+    REAL *y;       /* L blocks of (max_T, max_B, Hd) */
+    REAL *s;       /* L*dirs blocks of (max_T+1, max_B, H) */
+    REAL *z;       /* L*dirs blocks of (max_T, max_B, G*H) */
+    REAL *cols;    /* (ncols, G*H): W_ih columns of the ids in the batch, then
                        their gradient rows (IDS input only) */
-    int32_t *slot;  /* (in0): row of cols for an id, -1 if absent (IDS only) */
-    int32_t *uniq;  /* (min(in0, max_T*max_B)): the ids present, in first-seen order */
-    size_t nuniq;   /* of the last forward */
-    REAL *gbias;    /* (G*H) column sums of dz */
-    REAL *dz;       /* (max_T, max_B, G*H), one cell at a time */
-    REAL *dy[2];    /* (max_T, max_B, Hd): dL/dy of the layer above / below */
-    REAL *dh[2];    /* (max_B, H): running dL/dh and the next one */
-    REAL *feat;     /* (max_B, Hd) last-step head input */
-    REAL *dfeat;    /* (max_B, Hd) */
-    REAL *logits;   /* (max_T*max_B, C) */
-    REAL *carry;    /* L blocks of (max_B, H): state after the last forward */
-    double *dhsq;   /* (max_T, max_B) squared norms of dL/dh_t, top layer */
-    int32_t *len;   /* (max_B) */
-    uint8_t *live;  /* (max_T, max_B) */
-    size_t T, B;    /* of the last forward */
-    int ready;      /* a forward has run since allocation */
+    int32_t *slot; /* (in0): row of cols for an id, -1 if absent (IDS only) */
+    int32_t *uniq; /* (min(in0, max_T*max_B)): the ids present, in first-seen order */
+    size_t nuniq;  /* of the last forward */
+    REAL *gbias;   /* (G*H) column sums of dz */
+    REAL *dz;      /* (max_T, max_B, G*H), one cell at a time */
+    REAL *dy[2];   /* (max_T, max_B, Hd): dL/dy of the layer above / below */
+    REAL *dh[2];   /* (max_B, H): running dL/dh and the next one */
+    REAL *feat;    /* (max_B, Hd) last-step head input */
+    REAL *dfeat;   /* (max_B, Hd) */
+    REAL *logits;  /* (max_T*max_B, C) */
+    REAL *carry;   /* L blocks of (max_B, H): state after the last forward */
+    double *dhsq;  /* (max_T, max_B) squared norms of dL/dh_t, top layer */
+    int32_t *len;  /* (max_B) */
+    uint8_t *live; /* (max_T, max_B) */
+    size_t T, B;   /* of the last forward */
+    int ready;     /* a forward has run since allocation */
 } NET;
 
 static size_t F(y_block)(const NET *n) { return n->max_T * n->max_B * n->d->Hd; }
@@ -87,8 +87,7 @@ static void F(net_free)(NET *n) {
 /* Allocates the workspaces (zeroed) for batches up to (max_T, max_B). The
  * caller sets n->p and n->g. Sizes were checked for overflow by
  * model_create (dims_check), and these are bounded by them. */
-static int F(net_alloc)(NET *n, const model_dims *d, size_t max_T, size_t max_B,
-                        rnnlab_err *err) {
+static int F(net_alloc)(NET *n, const model_dims *d, size_t max_T, size_t max_B, rnnlab_err *err) {
     memset(n, 0, sizeof *n);
     n->d = d;
     n->max_T = max_T;

@@ -40,9 +40,9 @@
  * They mark section boundaries, carry no code of the author's, and the
  * loader never looks them up, so they do not count as exports. */
 static int linker_symbol(const char *name) {
-    static const char *const names[] = {"_init",      "_fini",       "_edata", "_end",
-                                        "__bss_start", "__bss_start__", "__end__", "_bss_end__",
-                                        "__data_start", NULL};
+    static const char *const names[] = {
+        "_init",         "_fini",   "_edata",     "_end",         "__bss_start",
+        "__bss_start__", "__end__", "_bss_end__", "__data_start", NULL};
     for (int i = 0; names[i]; i++)
         if (strcmp(name, names[i]) == 0) return 1;
     return 0;
@@ -60,8 +60,8 @@ static int in_file(const elf_view *v, uint64_t off, uint64_t len) {
 /* Appends the names of the defined global/weak symbols of .dynsym to
  * `list` (comma-separated) and returns their count, or -1 with `why` set
  * if the file is not a readable ELF64 shared object. */
-static int elf_exports(const elf_view *v, int *has_entry, char *list, size_t list_size,
-                       char *why, size_t why_size) {
+static int elf_exports(const elf_view *v, int *has_entry, char *list, size_t list_size, char *why,
+                       size_t why_size) {
     const Elf64_Ehdr *eh = (const void *)v->data;
     if (v->size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0) {
         snprintf(why, why_size, "not an ELF file (no \\x7fELF magic)");
@@ -98,8 +98,7 @@ static int elf_exports(const elf_view *v, int *has_entry, char *list, size_t lis
         size_t nsym = sh[i].sh_size / sizeof *sym;
         for (size_t k = 1; k < nsym; k++) {
             int bind = ELF64_ST_BIND(sym[k].st_info);
-            if (sym[k].st_shndx == SHN_UNDEF || (bind != STB_GLOBAL && bind != STB_WEAK))
-                continue;
+            if (sym[k].st_shndx == SHN_UNDEF || (bind != STB_GLOBAL && bind != STB_WEAK)) continue;
             if (sym[k].st_name >= str->sh_size ||
                 !memchr(names + sym[k].st_name, '\0', str->sh_size - sym[k].st_name))
                 continue;
@@ -111,8 +110,8 @@ static int elf_exports(const elf_view *v, int *has_entry, char *list, size_t lis
             }
             count++;
             if (used < list_size)
-                used += (size_t)snprintf(list + used, list_size - used, "%s%s", used ? ", " : "",
-                                         name);
+                used +=
+                    (size_t)snprintf(list + used, list_size - used, "%s%s", used ? ", " : "", name);
         }
     }
     return count;
@@ -163,9 +162,9 @@ static void check_exports(const char *path, char *line, size_t size) {
 typedef struct chk {
     FILE *out; /* the pipe to the parent */
     const char *kind, *name;
-    int quiet;      /* the determinism rerun: no verdict lines */
-    uint64_t hash;  /* FNV-1a over every output */
-    char why[768];  /* the first failure of the current check, "" if none */
+    int quiet;     /* the determinism rerun: no verdict lines */
+    uint64_t hash; /* FNV-1a over every output */
+    char why[768]; /* the first failure of the current check, "" if none */
     rnnlab_host *host;
     rnnlab_err err; /* plugin errors land here */
 } chk;
@@ -225,8 +224,8 @@ static int verdict(chk *c, const char *check, const char *contract) {
         if (ok)
             chk_printf(c, "PASS %s %s: %s\n", c->kind, c->name, check);
         else
-            chk_printf(c, "FAIL %s %s: %s: breaks \"%s\": %s\n", c->kind, c->name, check,
-                       contract, c->why);
+            chk_printf(c, "FAIL %s %s: %s: breaks \"%s\": %s\n", c->kind, c->name, check, contract,
+                       c->why);
     }
     c->why[0] = '\0';
     err_clear(&c->err);
@@ -308,13 +307,15 @@ static void act_check_fd(chk *c, act_bufs *b) {
         /* Relative, plus the rounding of f's difference: eps |f| / h. */
         double tol = 1e-6 * fabs(fd) + 64.0 * DBL_EPSILON * (1.0 + fabs(b->y[i])) / h * b->dy[i];
         if (!(fabs(b->dx[i] - fd) <= tol))
-            note(c, "at x = %.9g, dy = %.9g: backward_f64 gives %.12g, central differences of "
-                    "forward_f64 give %.12g",
+            note(c,
+                 "at x = %.9g, dy = %.9g: backward_f64 gives %.12g, central differences of "
+                 "forward_f64 give %.12g",
                  b->x[i], b->dy[i], b->dx[i], fd);
     }
     if (checked < ACT_N / 2)
-        note(c, "forward_f64 has a kink at %zu of %zu inputs: it is not differentiable almost "
-                "everywhere",
+        note(c,
+             "forward_f64 has a kink at %zu of %zu inputs: it is not differentiable almost "
+             "everywhere",
              ACT_N - checked, (size_t)ACT_N);
 }
 
@@ -347,8 +348,7 @@ static void act_check_f32(chk *c, const rnnlab_activation_ops *o, const void *se
 }
 
 /* In place: y over x, dx over dy; results must equal the out-of-place ones. */
-static void act_check_alias(chk *c, const rnnlab_activation_ops *o, const void *self,
-                            act_bufs *b) {
+static void act_check_alias(chk *c, const rnnlab_activation_ops *o, const void *self, act_bufs *b) {
     int fy = act_from_y(o);
     chk_run(c, "forward and backward in place");
     memcpy(b->tmp, b->x, sizeof b->tmp);
@@ -398,8 +398,9 @@ static void check_activation(chk *c, const reg_component *comp, const rnnlab_val
                 "backward_f64 returns f'(x) * dy");
         act_check_f32(c, o, self, b);
         act_check_finite(c, b, 1);
-        verdict(c, "float path vs double path and finite", "forward/backward compute the same "
-                                                           "function as the _f64 ops, in float");
+        verdict(c, "float path vs double path and finite",
+                "forward/backward compute the same "
+                "function as the _f64 ops, in float");
         act_check_alias(c, o, self, b);
         verdict(c, "in place (x == y, dx == dy)", "x and y may alias; dx may alias dy");
         hash_bytes(c, b->y, sizeof b->y);
@@ -464,8 +465,9 @@ static void loss_check_grad(chk *c, const rnnlab_loss_ops *o, const void *self, 
         x[i] = save;
         double fd = (lp - lm) / (2.0 * h);
         if (!(fabs(d[i] - fd) <= 1e-6 * (1.0 + fabs(fd))))
-            note(c, "row %zu, column %zu (logit %.9g, %s): dlogits = %.12g, central differences "
-                    "of the loss give %.12g",
+            note(c,
+                 "row %zu, column %zu (logit %.9g, %s): dlogits = %.12g, central differences "
+                 "of the loss give %.12g",
                  i / LOSS_C, i % LOSS_C, x[i], k->mask[i / LOSS_C] ? "counted" : "masked", d[i],
                  fd);
     }
@@ -491,8 +493,9 @@ static void loss_check_masked(chk *c, const rnnlab_loss_ops *o, const void *self
     double l2, d2[LOSS_N];
     if (!loss_f64(c, o, self, &other, other.logits, &l2, d2)) return;
     if (!(fabs(l2 - loss) <= 1e-12 * (1.0 + fabs(loss))))
-        note(c, "changing the logits and targets of masked rows 2 and 4 changed the loss from "
-                "%.17g to %.17g",
+        note(c,
+             "changing the logits and targets of masked rows 2 and 4 changed the loss from "
+             "%.17g to %.17g",
              loss, l2);
     /* No counted row at all: the mean is defined as 0. */
     memset(other.mask, 0, sizeof other.mask);
@@ -576,18 +579,22 @@ static void check_loss(chk *c, const reg_component *comp, const rnnlab_value *va
     chk_run(c, "forward_f64");
     int ok = loss_f64(c, o, self, &k, k.logits, &loss, d);
     if (ok && !finite_d(loss)) note(c, "loss on N(0, 4) logits is %g", loss);
-    if (verdict(c, "forward_f64 succeeds with a finite loss", "ops return RNNLAB_OK on valid "
-                                                              "input")) {
+    if (verdict(c, "forward_f64 succeeds with a finite loss",
+                "ops return RNNLAB_OK on valid "
+                "input")) {
         loss_check_grad(c, o, self, &k, d);
-        verdict(c, "gradient check (dlogits vs central differences, 6x5 logits, rows 2 and 4 "
-                   "masked)",
+        verdict(c,
+                "gradient check (dlogits vs central differences, 6x5 logits, rows 2 and 4 "
+                "masked)",
                 "dlogits = d(loss)/d(logits)");
         loss_check_masked(c, o, self, &k, loss, d);
-        verdict(c, "masked rows contribute nothing", "masked rows get dlogits 0 and do not "
-                                                     "change the loss; no counted row: loss 0");
+        verdict(c, "masked rows contribute nothing",
+                "masked rows get dlogits 0 and do not "
+                "change the loss; no counted row: loss 0");
         loss_check_f32(c, o, self, &k, loss, d);
-        verdict(c, "float path vs double path", "forward computes forward_f64 in float; "
-                                                "dlogits may be NULL");
+        verdict(c, "float path vs double path",
+                "forward computes forward_f64 in float; "
+                "dlogits may be NULL");
         loss_check_large(c, o, self);
         verdict(c, "finite for logits of magnitude 1e4", "loss and dlogits stay finite");
         hash_bytes(c, &loss, sizeof loss);
@@ -621,7 +628,8 @@ static void quad_init(quad *q) {
 
 static double quad_value(const quad *q, const rnnlab_real *p, size_t n) {
     double f = 0.0;
-    for (size_t i = 0; i < n; i++) f += 0.5 * q->a[i] * ((double)p[i] - q->m[i]) * ((double)p[i] - q->m[i]);
+    for (size_t i = 0; i < n; i++)
+        f += 0.5 * q->a[i] * ((double)p[i] - q->m[i]) * ((double)p[i] - q->m[i]);
     return f;
 }
 
@@ -659,13 +667,14 @@ typedef struct opt_ctx {
 static int opt_create(opt_ctx *x, void **self) {
     chk_run(x->c, "create");
     *self = NULL;
-    return op_ok(x->c, x->o->create(x->c->host, x->values, self), "create with the schema defaults");
+    return op_ok(x->c, x->o->create(x->c->host, x->values, self),
+                 "create with the schema defaults");
 }
 
 /* Steps t in [from, to) on p (n) with state s; checks grad is untouched and
  * the parameters stay finite. lr_scale is applied to every step. */
-static int opt_steps(opt_ctx *x, void *self, rnnlab_real *p, size_t n, opt_state *s,
-                     uint64_t from, uint64_t to, double lr_scale) {
+static int opt_steps(opt_ctx *x, void *self, rnnlab_real *p, size_t n, opt_state *s, uint64_t from,
+                     uint64_t to, double lr_scale) {
     rnnlab_real g[OPT_N], g0[OPT_N];
     for (uint64_t t = from; t < to; t++) {
         quad_grad(x->q, p, g, n);
@@ -676,8 +685,9 @@ static int opt_steps(opt_ctx *x, void *self, rnnlab_real *p, size_t n, opt_state
         if (!op_ok(x->c, x->o->step(self, &info, p, g, s->slots ? s->ptr : NULL, n), what))
             return 0;
         if (memcmp(g, g0, n * sizeof *g) != 0) {
-            note(x->c, "step t = %llu wrote to grad (read-only: weight decay must not modify "
-                       "it)",
+            note(x->c,
+                 "step t = %llu wrote to grad (read-only: weight decay must not modify "
+                 "it)",
                  (unsigned long long)t);
             return 0;
         }
@@ -709,8 +719,9 @@ static void opt_check_descent(opt_ctx *x, rnnlab_real *end) {
         if (opt_steps(x, self, end, OPT_N, &s, 1, OPT_STEPS + 1, 1.0)) {
             double f0 = quad_value(x->q, x->q->p0, OPT_N), f1 = quad_value(x->q, end, OPT_N);
             if (!(f1 < f0))
-                note(x->c, "f(p) = sum a (p - m)^2 / 2 went from %.9g to %.9g in %d steps with "
-                           "the default settings and lr_scale 1",
+                note(x->c,
+                     "f(p) = sum a (p - m)^2 / 2 went from %.9g to %.9g in %d steps with "
+                     "the default settings and lr_scale 1",
                      f0, f1, OPT_STEPS);
             if (x->o->state_slots(self) != slots)
                 note(x->c, "state_slots() changed from %zu to %zu while stepping", slots,
@@ -731,8 +742,7 @@ static void opt_check_zero_lr(opt_ctx *x) {
         rnnlab_real p[OPT_N];
         memcpy(p, x->q->p0, sizeof p);
         chk_run(x->c, "steps with lr_scale = 0");
-        if (opt_steps(x, self, p, OPT_N, &s, 1, 4, 0.0) &&
-            memcmp(p, x->q->p0, sizeof p) != 0) {
+        if (opt_steps(x, self, p, OPT_N, &s, 1, 4, 0.0) && memcmp(p, x->q->p0, sizeof p) != 0) {
             size_t i = 0;
             while (p[i] == x->q->p0[i]) i++;
             note(x->c, "3 steps with lr_scale = 0 moved param[%zu] from %.9g to %.9g", i,
@@ -767,9 +777,10 @@ static void opt_check_resume(opt_ctx *x, const rnnlab_real *straight) {
                 memcmp(p, straight, sizeof p) != 0) {
                 size_t i = 0;
                 while (p[i] == straight[i]) i++;
-                note(x->c, "after %d steps param[%zu] is %.9g straight through but %.9g when a "
-                           "fresh instance resumed at t = 41 from a copy of the %zu state "
-                           "arrays",
+                note(x->c,
+                     "after %d steps param[%zu] is %.9g straight through but %.9g when a "
+                     "fresh instance resumed at t = 41 from a copy of the %zu state "
+                     "arrays",
                      OPT_STEPS, i, (double)straight[i], (double)p[i], slots);
             }
             x->o->destroy(b);
@@ -834,20 +845,23 @@ static void check_optimizer(chk *c, const reg_component *comp, const rnnlab_valu
     }
     x.o->destroy(probe);
     opt_check_descent(&x, end);
-    int descended = verdict(c, "descends on a convex quadratic (100 steps, defaults); grad "
-                               "untouched",
+    int descended = verdict(c,
+                            "descends on a convex quadratic (100 steps, defaults); grad "
+                            "untouched",
                             "step lowers a convex loss and only reads grad");
     opt_check_zero_lr(&x);
     verdict(c, "lr_scale = 0 changes nothing", "with lr_scale = 0, step leaves param unchanged");
     if (descended) {
         opt_check_resume(&x, end);
-        verdict(c, "state round-trips through host-owned copies", "all per-parameter state lives "
-                                                                   "in the host's state arrays "
-                                                                   "and t");
+        verdict(c, "state round-trips through host-owned copies",
+                "all per-parameter state lives "
+                "in the host's state arrays "
+                "and t");
     }
     opt_check_two_tensors(&x);
-    verdict(c, "one instance serves several tensors", "step keeps no per-tensor state in the "
-                                                      "instance");
+    verdict(c, "one instance serves several tensors",
+            "step keeps no per-tensor state in the "
+            "instance");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -915,8 +929,9 @@ static int32_t *tok_encode(tok_ctx *x, void *self, const char *text, size_t len,
         size_t small = 0;
         int rc = x->o->encode(self, text, len, ids, need - 1, &small);
         if (rc != RNNLAB_ERR_INVALID || small != need)
-            note(c, "encode with cap = %zu (one short) returned %d with *n_out = %zu; expected "
-                    "RNNLAB_ERR_INVALID and %zu",
+            note(c,
+                 "encode with cap = %zu (one short) returned %d with *n_out = %zu; expected "
+                 "RNNLAB_ERR_INVALID and %zu",
                  need - 1, rc, small, need);
         if (!op_ok(c, x->o->encode(self, text, len, ids, need, &got), "encode")) {
             free(ids);
@@ -952,8 +967,9 @@ static char *tok_decode(tok_ctx *x, void *self, const int32_t *ids, size_t n, si
     size_t small = 0;
     int rc = x->o->decode(self, ids, n, out, need, &small); /* no room for the NUL */
     if (rc != RNNLAB_ERR_INVALID || small != need)
-        note(c, "decode with cap = %zu (no room for the NUL) returned %d with *len_out = %zu; "
-                "expected RNNLAB_ERR_INVALID and %zu",
+        note(c,
+             "decode with cap = %zu (no room for the NUL) returned %d with *len_out = %zu; "
+             "expected RNNLAB_ERR_INVALID and %zu",
              need, rc, small, need);
     if (!op_ok(c, x->o->decode(self, ids, n, out, need + 1, &got), "decode")) {
         free(out);
@@ -974,8 +990,9 @@ static void tok_check_round_trip(tok_ctx *x, void *self) {
         note(c, "decode(encode(corpus)) is not valid UTF-8 at byte %zu", bad);
     int exact = text && len == sizeof tok_corpus - 1 && memcmp(text, tok_corpus, len) == 0;
     if (text2 && !exact && (len2 != len || memcmp(text, text2, len) != 0))
-        note(c, "decode(encode(x)) is neither x nor stable: applying it again changes %zu bytes "
-                "into %zu",
+        note(c,
+             "decode(encode(x)) is neither x nor stable: applying it again changes %zu bytes "
+             "into %zu",
              len, len2);
     if (ids) hash_bytes(c, ids, n * sizeof *ids);
     verdict(c, "encode/decode round trip on UTF-8 text with Korean; counting conventions",
@@ -984,8 +1001,9 @@ static void tok_check_round_trip(tok_ctx *x, void *self) {
     if (text && !exact) {
         size_t i = 0;
         while (i < len && i < sizeof tok_corpus - 1 && text[i] == tok_corpus[i]) i++;
-        warn(c, "round trip is not exact (first difference at byte %zu); fine for a tokenizer "
-                "that normalises or maps rare words to <unk>",
+        warn(c,
+             "round trip is not exact (first difference at byte %zu); fine for a tokenizer "
+             "that normalises or maps rare words to <unk>",
              i);
     }
     free(ids);
@@ -1034,13 +1052,15 @@ static void tok_check_save_load(tok_ctx *x, void *self) {
         }
         x->o->destroy(other);
     }
-    verdict(c, "save/load round trip", "load(save()) restores a state that encodes identically; "
-                                       "save writes UTF-8 without NUL");
+    verdict(c, "save/load round trip",
+            "load(save()) restores a state that encodes identically; "
+            "save writes UTF-8 without NUL");
     if (saved && tok_create(x, &third, 1)) {
         char *again = tok_save(x, third, &len2);
         if (again && (len2 != len || memcmp(again, saved, len) != 0))
-            note(c, "two fresh instances fitted on the same text save different states (%zu and "
-                    "%zu bytes)",
+            note(c,
+                 "two fresh instances fitted on the same text save different states (%zu and "
+                 "%zu bytes)",
                  len, len2);
         free(again);
         x->o->destroy(third);
@@ -1107,7 +1127,8 @@ static int word_encode(const void *self, const char *text, size_t len, int32_t *
             continue;
         }
         uint64_t h = 0xCBF29CE484222325ull;
-        for (; i < len && !is_space(text[i]); i++) h = (h ^ (unsigned char)text[i]) * 0x100000001B3ull;
+        for (; i < len && !is_space(text[i]); i++)
+            h = (h ^ (unsigned char)text[i]) * 0x100000001B3ull;
         if (ids && n < cap) ids[n] = (int32_t)(1 + h % (WORD_IDS - 1));
         n++;
     }
@@ -1160,7 +1181,8 @@ static int sample_write(const char *path, int kind) {
     FILE *f = fopen(path, "w");
     if (!f) return 0;
     static const char *const words[] = {"the", "fox", "runs", "dog", "sleeps", "a", "cat", "sees"};
-    static const char *const tags[] = {"DET", "NOUN", "VERB", "NOUN", "VERB", "DET", "NOUN", "VERB"};
+    static const char *const tags[] = {"DET",  "NOUN", "VERB", "NOUN",
+                                       "VERB", "DET",  "NOUN", "VERB"};
     for (int line = 0; line < 200; line++) {
         int len = 3 + line % 5;
         if (kind == SAMPLE_TEXT) {
@@ -1216,12 +1238,19 @@ static int ld_alloc(ld_arrays *a, const rnnlab_data_info *info) {
     a->in = info->input_kind == RNNLAB_INPUT_DENSE ? info->input_size : 0;
     a->out = info->target_kind == RNNLAB_TARGET_REAL ? info->output_size : 0;
     size_t tb = a->T * a->B;
-    size_t sizes[7] = {tb * 4, tb * a->in * sizeof(rnnlab_real) + 1, tb, a->B * 4, tb * 4,
-                       tb * a->out * sizeof(rnnlab_real) + 1, tb};
+    size_t sizes[7] = {tb * 4, tb * a->in * sizeof(rnnlab_real) + 1,  tb, a->B * 4,
+                       tb * 4, tb * a->out * sizeof(rnnlab_real) + 1, tb};
     for (int i = 0; i < 7; i++)
         if (!(a->blocks[i] = malloc(sizes[i] + 1))) return 0;
-    a->b = (rnnlab_batch){0, 0, a->blocks[0], a->blocks[1], a->blocks[2], a->blocks[3],
-                          a->blocks[4], a->blocks[5], a->blocks[6]};
+    a->b = (rnnlab_batch){0,
+                          0,
+                          a->blocks[0],
+                          a->blocks[1],
+                          a->blocks[2],
+                          a->blocks[3],
+                          a->blocks[4],
+                          a->blocks[5],
+                          a->blocks[6]};
     return 1;
 }
 
@@ -1242,40 +1271,41 @@ static int ld_check_batch(chk *c, const rnnlab_data_info *info, const ld_arrays 
     const rnnlab_batch *b = &a->b;
     size_t T = b->T, B = b->B;
     if (T < 1 || T > info->max_len || B < 1 || B > info->batch_size) {
-        note(c, "%s: T = %zu, B = %zu; expected 1 <= T <= max_len = %zu, 1 <= B <= batch_size = "
-                "%zu",
+        note(c,
+             "%s: T = %zu, B = %zu; expected 1 <= T <= max_len = %zu, 1 <= B <= batch_size = "
+             "%zu",
              where, T, B, info->max_len, info->batch_size);
         return 0;
     }
     int last = info->head == RNNLAB_HEAD_LAST;
     for (size_t s = 0; s < B; s++)
         if (b->lengths[s] < 1 || (size_t)b->lengths[s] > T)
-            return note_stop(c, "%s: lengths[%zu] = %d, expected 1..T = %zu", where, s, b->lengths[s],
-                        T);
+            return note_stop(c, "%s: lengths[%zu] = %d, expected 1..T = %zu", where, s,
+                             b->lengths[s], T);
     for (size_t t = 0; t < T; t++)
         for (size_t s = 0; s < B; s++) {
             size_t e = t * B + s;
             int real = (int32_t)t < b->lengths[s];
             if (b->mask[e] != real)
-                return note_stop(c, "%s: mask[t = %zu][b = %zu] = %d but lengths[b] = %d", where, t, s,
-                            b->mask[e], b->lengths[s]);
+                return note_stop(c, "%s: mask[t = %zu][b = %zu] = %d but lengths[b] = %d", where, t,
+                                 s, b->mask[e], b->lengths[s]);
             if (info->input_kind == RNNLAB_INPUT_IDS && real &&
                 (b->ids[e] < 0 || (size_t)b->ids[e] >= info->input_size))
                 return note_stop(c, "%s: ids[t = %zu][b = %zu] = %d, outside [0, input_size = %zu)",
-                            where, t, s, b->ids[e], info->input_size);
+                                 where, t, s, b->ids[e], info->input_size);
             if (!last && b->target_mask[e] && !real)
-                return note_stop(c, "%s: target_mask[t = %zu][b = %zu] scores a padding step", where,
-                            t, s);
+                return note_stop(c, "%s: target_mask[t = %zu][b = %zu] scores a padding step",
+                                 where, t, s);
         }
     size_t nt = last ? B : T * B;
     for (size_t e = 0; e < nt; e++) {
         if (b->target_mask[e] > 1)
             return note_stop(c, "%s: target_mask[%zu] = %d, expected 0 or 1", where, e,
-                        b->target_mask[e]);
+                             b->target_mask[e]);
         if (b->target_mask[e] && info->target_kind == RNNLAB_TARGET_CLASS &&
             (b->target_ids[e] < 0 || (size_t)b->target_ids[e] >= info->output_size))
-            return note_stop(c, "%s: target_ids[%zu] = %d, outside [0, output_size = %zu)", where, e,
-                        b->target_ids[e], info->output_size);
+            return note_stop(c, "%s: target_ids[%zu] = %d, outside [0, output_size = %zu)", where,
+                             e, b->target_ids[e], info->output_size);
         for (size_t k = 0; k < a->out && b->target_mask[e]; k++)
             if (!finite_d((double)b->target_values[e * a->out + k]))
                 return note_stop(c, "%s: target_values[%zu][%zu] is not finite", where, e, k);
@@ -1283,13 +1313,14 @@ static int ld_check_batch(chk *c, const rnnlab_data_info *info, const ld_arrays 
     /* Past the batch's own entries, every array must be zeroed. */
     for (size_t e = T * B; e < a->T * a->B; e++)
         if (b->mask[e] || b->ids[e] || (!last && (b->target_mask[e] || b->target_ids[e])))
-            return note_stop(c, "%s: entry %zu past the batch's T*B = %zu is not zeroed (mask %d, ids "
-                           "%d)",
-                        where, e, T * B, b->mask[e], b->ids[e]);
+            return note_stop(c,
+                             "%s: entry %zu past the batch's T*B = %zu is not zeroed (mask %d, ids "
+                             "%d)",
+                             where, e, T * B, b->mask[e], b->ids[e]);
     for (size_t s = B; s < a->B; s++)
         if (b->lengths[s])
             return note_stop(c, "%s: lengths[%zu] past B = %zu is %d, not 0", where, s, B,
-                        b->lengths[s]);
+                             b->lengths[s]);
     return 1;
 }
 
@@ -1344,9 +1375,10 @@ static void ld_check_opened(chk *c, const rnnlab_loader_ops *o, void *self,
         (info.input_kind != RNNLAB_INPUT_IDS && info.input_kind != RNNLAB_INPUT_DENSE) ||
         (info.target_kind != RNNLAB_TARGET_CLASS && info.target_kind != RNNLAB_TARGET_REAL) ||
         (info.head != RNNLAB_HEAD_PER_STEP && info.head != RNNLAB_HEAD_LAST))
-        note(c, "info: batch_size %zu, max_len %zu, input_size %zu, output_size %zu, kinds %d/%d/%d",
-             info.batch_size, info.max_len, info.input_size, info.output_size,
-             (int)info.input_kind, (int)info.target_kind, (int)info.head);
+        note(c,
+             "info: batch_size %zu, max_len %zu, input_size %zu, output_size %zu, kinds %d/%d/%d",
+             info.batch_size, info.max_len, info.input_size, info.output_size, (int)info.input_kind,
+             (int)info.target_kind, (int)info.head);
     if (!verdict(c, "info describes a usable shape", "info reports sizes >= 1 and valid kinds"))
         return;
     if (info.max_len * info.batch_size > 50000000) {
@@ -1413,8 +1445,9 @@ static void check_loader(chk *c, const reg_component *comp, const rnnlab_value *
         ld_check_opened(c, o, self, values);
         o->close(self);
     } else {
-        warn(c, "skipped: needs real data (open failed on generated plain-text, TSV and CoNLL-U "
-                "samples; last: %s)",
+        warn(c,
+             "skipped: needs real data (open failed on generated plain-text, TSV and CoNLL-U "
+             "samples; last: %s)",
              last);
     }
     for (int kind = 0; kind < SAMPLE_COUNT; kind++) {
@@ -1445,8 +1478,7 @@ static int schema_defaults(chk *c, const reg_component *comp, rnnlab_value *valu
         err_clear(&e);
         if (config_parse_value(p, p->default_value, "schema default", kind_name(comp->kind),
                                &values[i], &e) != RNNLAB_OK)
-            note(c, "param '%s' default '%s' does not parse: %s", p->key, p->default_value,
-                 e.msg);
+            note(c, "param '%s' default '%s' does not parse: %s", p->key, p->default_value, e.msg);
     }
     return verdict(c, "schema defaults parse and lie within their bounds",
                    "every default_value is a valid value of its param");
@@ -1487,16 +1519,18 @@ static void check_component(chk *c, const reg_component *comp) {
     long live1 = host_live_blocks(c->host);
     if (live1 != live0)
         note(c, "%ld host blocks still live after every instance was destroyed", live1 - live0);
-    verdict(c, "no leaks (counting host allocator)", "destroy/close frees everything the "
-                                                     "instance allocated through the host");
+    verdict(c, "no leaks (counting host allocator)",
+            "destroy/close frees everything the "
+            "instance allocated through the host");
     /* The same checks again, silently: every output byte must repeat. */
     c->quiet = 1;
     c->hash = 0xCBF29CE484222325ull;
     fn(c, comp, values);
     c->quiet = 0;
     if (c->hash != first)
-        note(c, "running the same checks twice gave different outputs (hash %016llx, then "
-                "%016llx)",
+        note(c,
+             "running the same checks twice gave different outputs (hash %016llx, then "
+             "%016llx)",
              (unsigned long long)first, (unsigned long long)c->hash);
     verdict(c, "deterministic (all checks rerun: identical output bytes)",
             "the same inputs and seed give identical bytes");
@@ -1536,10 +1570,14 @@ static void child_run(const char *path, FILE *out) {
 /* ------------------------------------------------------------------------ */
 
 static void emit(FILE *report, plugin_check_summary *s, const char *line) {
-    if (strncmp(line, "PASS ", 5) == 0) s->pass++;
-    else if (strncmp(line, "FAIL ", 5) == 0) s->fail++;
-    else if (strncmp(line, "WARN ", 5) == 0) s->warn++;
-    else return;
+    if (strncmp(line, "PASS ", 5) == 0)
+        s->pass++;
+    else if (strncmp(line, "FAIL ", 5) == 0)
+        s->fail++;
+    else if (strncmp(line, "WARN ", 5) == 0)
+        s->warn++;
+    else
+        return;
     if (report) fprintf(report, "%s\n", line);
 }
 
@@ -1583,8 +1621,7 @@ static void report_exit(FILE *report, plugin_check_summary *s, int status, const
     }
 }
 
-int plugin_check_file(const char *path, FILE *report, plugin_check_summary *out,
-                      rnnlab_err *err) {
+int plugin_check_file(const char *path, FILE *report, plugin_check_summary *out, rnnlab_err *err) {
     memset(out, 0, sizeof *out);
     char line[1024];
     check_exports(path, line, sizeof line);

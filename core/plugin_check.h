@@ -43,7 +43,6 @@ typedef struct plugin_check_summary {
  * RNNLAB_OK when the checks ran, whatever their verdicts (out->fail says
  * whether the plugin conforms); an error only when checking was impossible
  * (pipe or fork failed). */
-int plugin_check_file(const char *path, FILE *report, plugin_check_summary *out,
-                      rnnlab_err *err);
+int plugin_check_file(const char *path, FILE *report, plugin_check_summary *out, rnnlab_err *err);
 
 #endif

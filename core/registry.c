@@ -41,8 +41,8 @@ static const rnnlab_param empty_schema[1];
 /* Kinds                                                                     */
 /* ------------------------------------------------------------------------ */
 
-static const char *const kind_names[] = {NULL, "activation", "loss", "optimizer", "loader",
-                                         "tokenizer"};
+static const char *const kind_names[] = {NULL,        "activation", "loss",
+                                         "optimizer", "loader",     "tokenizer"};
 #define KIND_LAST RNNLAB_KIND_TOKENIZER
 
 static int kind_valid(int kind) { return kind >= 1 && kind <= KIND_LAST; }
@@ -71,9 +71,9 @@ static size_t host_ops_size(int kind) {
 
 /* The first required slot that is NULL, or NULL if all are set. Slots past
  * the plugin's struct_size were zeroed by the copy, so they count as NULL. */
-#define REQUIRE(table, slot)                                                                       \
-    do {                                                                                           \
-        if (!(table).slot) return #slot;                                                           \
+#define REQUIRE(table, slot)             \
+    do {                                 \
+        if (!(table).slot) return #slot; \
     } while (0)
 
 static const char *missing_op(const reg_component *c) {
@@ -245,8 +245,8 @@ static int plugin_open(registry *r, reg_plugin *p, rnnlab_err *err) {
     p->handle = dlopen(p->real, RTLD_NOW | RTLD_LOCAL);
     if (!p->handle) {
         const char *why = dlerror();
-        return err_set(err, RNNLAB_ERR_PLUGIN, "%s: cannot load plugin: dlopen failed: %s",
-                       p->file, why ? why : "unknown reason");
+        return err_set(err, RNNLAB_ERR_PLUGIN, "%s: cannot load plugin: dlopen failed: %s", p->file,
+                       why ? why : "unknown reason");
     }
     void *sym = dlsym(p->handle, RNNLAB_PLUGIN_ENTRY_SYMBOL);
     if (!sym)
@@ -461,8 +461,8 @@ void registry_allow_unsafe(int allow) { allow_unsafe_plugins = allow != 0; }
  * /tmp) is accepted when `sticky_ok`: others may add files there but not
  * replace ours, which matters for a file loaded by path, not for a folder
  * that is scanned. */
-static int safety_check(const char *what, const char *path, const struct stat *st,
-                        int sticky_ok, rnnlab_err *err) {
+static int safety_check(const char *what, const char *path, const struct stat *st, int sticky_ok,
+                        rnnlab_err *err) {
     if (allow_unsafe_plugins) return RNNLAB_OK;
     unsigned mode = (unsigned)st->st_mode & 07777;
     if ((st->st_mode & S_IWOTH) && !(sticky_ok && (st->st_mode & S_ISVTX)))
@@ -478,8 +478,8 @@ static int safety_check(const char *what, const char *path, const struct stat *s
                        "you (uid %lu) or root, so that user could change the code rnnlab would "
                        "run; fix it with 'chown %lu %s' (as root), or pass --allow-unsafe-plugins "
                        "to load it anyway",
-                       path, what, (unsigned long)st->st_uid, (unsigned long)me,
-                       (unsigned long)me, path);
+                       path, what, (unsigned long)st->st_uid, (unsigned long)me, (unsigned long)me,
+                       path);
     return RNNLAB_OK;
 }
 
@@ -494,11 +494,12 @@ static int file_safety_check(const char *path, const char *real, rnnlab_err *err
     char *dir = strdup(real);
     if (!dir) return err_set(err, RNNLAB_ERR_NOMEM, "%s: out of memory", path);
     char *slash = strrchr(dir, '/');
-    if (slash == dir) slash[1] = '\0';
-    else if (slash) *slash = '\0';
+    if (slash == dir)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
     if (stat(dir, &st) != 0)
-        rc = err_set(err, RNNLAB_ERR_IO, "%s: cannot open plugin folder: %s", dir,
-                     strerror(errno));
+        rc = err_set(err, RNNLAB_ERR_IO, "%s: cannot open plugin folder: %s", dir, strerror(errno));
     else
         rc = safety_check("folder", dir, &st, 1, err);
     free(dir);
@@ -549,8 +550,7 @@ static int is_plugin_name(const char *name) {
 
 /* The *.so names directly inside dir, sorted, in a malloc'd array of
  * malloc'd strings. */
-static int list_plugin_names(DIR *d, const char *dir, char ***out, size_t *nout,
-                             rnnlab_err *err) {
+static int list_plugin_names(DIR *d, const char *dir, char ***out, size_t *nout, rnnlab_err *err) {
     char **names = NULL;
     size_t n = 0, cap = 0;
     struct dirent *e;
@@ -591,10 +591,10 @@ int registry_add_dir(registry *r, const char *dir, rnnlab_err *err) {
     /* A folder that is scanned must be safe even with the sticky bit: anyone
      * could drop a new *.so into it. */
     struct stat dst;
-    int rc = fstat(dirfd(d), &dst) != 0
-                 ? err_set(err, RNNLAB_ERR_IO, "%s: cannot read plugin folder: %s", dir,
-                           strerror(errno))
-                 : safety_check("folder", dir, &dst, 0, err);
+    int rc =
+        fstat(dirfd(d), &dst) != 0
+            ? err_set(err, RNNLAB_ERR_IO, "%s: cannot read plugin folder: %s", dir, strerror(errno))
+            : safety_check("folder", dir, &dst, 0, err);
     if (rc) {
         closedir(d);
         return rc;
@@ -752,8 +752,9 @@ static int not_found(const registry *r, rnnlab_kind kind, const char *name, rnnl
         put_list(m.f, names, n, "");
         fputs(")", m.f);
     } else {
-        fprintf(m.f, " (no %s plugins are loaded: check --plugin-path, $RNNLAB_PLUGIN_PATH and "
-                     "[plugins] path)",
+        fprintf(m.f,
+                " (no %s plugins are loaded: check --plugin-path, $RNNLAB_PLUGIN_PATH and "
+                "[plugins] path)",
                 kind_name(kind));
     }
     free(names);
@@ -814,8 +815,8 @@ static int pick_one(rnnlab_kind kind, const char *what, const reg_component **fo
     return ambiguous(kind, what, found, n, err);
 }
 
-static int find_by_name(registry *r, rnnlab_kind kind, const char *name,
-                        const reg_component **out, rnnlab_err *err) {
+static int find_by_name(registry *r, rnnlab_kind kind, const char *name, const reg_component **out,
+                        rnnlab_err *err) {
     const reg_component **found;
     size_t n = collect(r, kind, NULL, name, &found);
     if (!found) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory looking up '%s'", name);
@@ -899,8 +900,8 @@ static int find_pinned(registry *r, rnnlab_kind kind, const char *spec, const ch
 }
 
 /* A path to a .so: load it, then take its one component of `kind`. */
-static int find_by_path(registry *r, rnnlab_kind kind, const char *path,
-                        const reg_component **out, rnnlab_err *err) {
+static int find_by_path(registry *r, rnnlab_kind kind, const char *path, const reg_component **out,
+                        rnnlab_err *err) {
     int rc = registry_add_file(r, path, err);
     if (rc) return rc;
     char *real = realpath(path, NULL);
@@ -924,8 +925,7 @@ static int find_by_path(registry *r, rnnlab_kind kind, const char *path,
     if (n == 0)
         fprintf(m.f, "has no %s (it provides:", kind_name(kind));
     else
-        fprintf(m.f, "has %zu %ss, name one as plugin:component (it provides:", n,
-                kind_name(kind));
+        fprintf(m.f, "has %zu %ss, name one as plugin:component (it provides:", n, kind_name(kind));
     for (size_t i = p->first; i < p->first + p->count; i++)
         fprintf(m.f, "%s %s '%s'", i > p->first ? "," : "", kind_name(r->comps[i]->kind),
                 r->comps[i]->name);

@@ -12,10 +12,10 @@
 /* ---- statistics ---------------------------------------------------------- */
 
 /* Two-sided 95% critical values of Student's t, df = 1..30. */
-static const double t_table[30] = {
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-    2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-    2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+static const double t_table[30] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
+                                   2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
+                                   2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+                                   2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
 
 /* Beyond the table, t is close to linear in 1/df: anchor points at 40, 60
  * and 120 degrees of freedom and the normal limit. */
@@ -29,7 +29,8 @@ double t_crit95(long df) {
     double inv = 1.0 / (double)df;
     for (size_t k = 0; k + 1 < sizeof t_tail / sizeof t_tail[0]; k++) {
         double a = 1.0 / t_tail[k].df, b = isinf(t_tail[k + 1].df) ? 0.0 : 1.0 / t_tail[k + 1].df;
-        if (inv <= a && inv >= b) return t_tail[k + 1].t + (t_tail[k].t - t_tail[k + 1].t) * (inv - b) / (a - b);
+        if (inv <= a && inv >= b)
+            return t_tail[k + 1].t + (t_tail[k].t - t_tail[k + 1].t) * (inv - b) / (a - b);
     }
     return 1.960;
 }
@@ -94,8 +95,8 @@ int report_parse_metrics(const char *text, const char *name, report_row **rows, 
             free(*rows);
             *rows = NULL;
             *n = 0;
-            return err_set(err, RNNLAB_ERR_FORMAT, "%s:%zu: line longer than %zu characters",
-                           name, lineno, sizeof buf - 1);
+            return err_set(err, RNNLAB_ERR_FORMAT, "%s:%zu: line longer than %zu characters", name,
+                           lineno, sizeof buf - 1);
         }
         memcpy(buf, line, len);
         buf[len] = '\0';
@@ -125,8 +126,8 @@ int report_parse_metrics(const char *text, const char *name, report_row **rows, 
     return RNNLAB_OK;
 }
 
-double report_run_value(const report_run *r, const char *split, const char *metric,
-                        int select_best, int goal_max) {
+double report_run_value(const report_run *r, const char *split, const char *metric, int select_best,
+                        int goal_max) {
     double v = NAN;
     for (size_t i = 0; i < r->nrows; i++) {
         const report_row *w = &r->rows[i];
@@ -479,7 +480,8 @@ static double px_x(const frame *fr, double x) {
 static double px_y(const frame *fr, double y) {
     if (fr->ylog) y = log10(y);
     double span = fr->y1 - fr->y0;
-    return fr->h - fr->bottom - (span > 0 ? (y - fr->y0) / span : 0.5) * (fr->h - fr->top - fr->bottom);
+    return fr->h - fr->bottom -
+           (span > 0 ? (y - fr->y0) / span : 0.5) * (fr->h - fr->top - fr->bottom);
 }
 
 /* A "nice" tick step (1, 2 or 5 times a power of ten) for about 6 ticks. */
@@ -560,14 +562,16 @@ static void svg_axes(FILE *f, const frame *fr, const char *xlabel, const char *y
                     buf);
         }
     }
-    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
-               "stroke=\"#333\"/>\n",
+    fprintf(f,
+            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+            "stroke=\"#333\"/>\n",
             bx, ty, tx - bx, by - ty);
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", (bx + tx) / 2,
             fr->h - (xcat ? 8 : 18));
     xml_text(f, xlabel);
-    fprintf(f, "</text>\n<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" "
-               "transform=\"rotate(-90 16 %.1f)\">",
+    fprintf(f,
+            "</text>\n<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" "
+            "transform=\"rotate(-90 16 %.1f)\">",
             (by + ty) / 2, (by + ty) / 2);
     xml_text(f, ylabel);
     fputs("</text>\n", f);
@@ -688,8 +692,8 @@ int report_svg_curves(const report_input *in, FILE *f, rnnlab_err *err) {
     int empty = !isfinite(fr.y0);
     nice_range(&fr.y0, &fr.y1);
     char title[512], ylabel[128];
-    snprintf(title, sizeof title, "%s: dev %s per epoch (mean, band ±1 std over seeds)",
-             in->title, metric);
+    snprintf(title, sizeof title, "%s: dev %s per epoch (mean, band ±1 std over seeds)", in->title,
+             metric);
     snprintf(ylabel, sizeof ylabel, "dev %s", metric);
     svg_open(f, &fr, title);
     svg_axes(f, &fr, "epoch", ylabel, 0);
@@ -700,10 +704,12 @@ int report_svg_curves(const report_input *in, FILE *f, rnnlab_err *err) {
         fprintf(f, "<polygon fill=\"%s\" fill-opacity=\"0.18\" stroke=\"none\" points=\"", col);
         for (size_t e = 0; e < s[v].len; e++)
             if (isfinite(s[v].mean[e]))
-                fprintf(f, "%.1f,%.1f ", px_x(&fr, (double)e + 1), px_y(&fr, s[v].mean[e] + s[v].std[e]));
+                fprintf(f, "%.1f,%.1f ", px_x(&fr, (double)e + 1),
+                        px_y(&fr, s[v].mean[e] + s[v].std[e]));
         for (size_t e = s[v].len; e-- > 0;)
             if (isfinite(s[v].mean[e]))
-                fprintf(f, "%.1f,%.1f ", px_x(&fr, (double)e + 1), px_y(&fr, s[v].mean[e] - s[v].std[e]));
+                fprintf(f, "%.1f,%.1f ", px_x(&fr, (double)e + 1),
+                        px_y(&fr, s[v].mean[e] - s[v].std[e]));
         fprintf(f, "\"/>\n<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", col);
         for (size_t e = 0; e < s[v].len; e++)
             if (isfinite(s[v].mean[e]))
@@ -738,8 +744,8 @@ int report_svg_final(const report_input *in, FILE *f, rnnlab_err *err) {
     nice_range(&fr.y0, &fr.y1);
     if (fr.x1 <= 0) fr.x1 = 1;
     char title[512], ylabel[160];
-    snprintf(title, sizeof title, "%s: %s/%s at the %s epoch (mean ±1 std, dots: seeds)",
-             in->title, in->metric_split, in->metric_name, in->select_best ? "best" : "last");
+    snprintf(title, sizeof title, "%s: %s/%s at the %s epoch (mean ±1 std, dots: seeds)", in->title,
+             in->metric_split, in->metric_name, in->select_best ? "best" : "last");
     snprintf(ylabel, sizeof ylabel, "%s %s", in->metric_split, in->metric_name);
     svg_open(f, &fr, title);
     svg_axes(f, &fr, "", ylabel, 1);
@@ -749,8 +755,9 @@ int report_svg_final(const report_input *in, FILE *f, rnnlab_err *err) {
         const char *col = palette[v % PALETTE_N];
         double cx = px_x(&fr, (double)v + 0.5), by = fr.h - fr.bottom;
         variant_label(in, v, label, sizeof label);
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\" "
-                   "transform=\"rotate(-35 %.1f %.1f)\">",
+        fprintf(f,
+                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\" "
+                "transform=\"rotate(-35 %.1f %.1f)\">",
                 cx, by + 14, cx, by + 14);
         xml_text(f, label);
         fputs("</text>\n", f);
@@ -759,15 +766,18 @@ int report_svg_final(const report_input *in, FILE *f, rnnlab_err *err) {
             if (in->runs[i].variant != v) continue;
             double x = report_main_value(in, i);
             if (isnan(x)) continue;
-            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\" fill-opacity=\"0.45\"/>\n",
-                    cx + 14 + 3.0 * (double)(k++ % 5), px_y(&fr, x), col);
+            fprintf(
+                f,
+                "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\" fill-opacity=\"0.45\"/>\n",
+                cx + 14 + 3.0 * (double)(k++ % 5), px_y(&fr, x), col);
         }
         const stats *st = &sums[v].st;
         if (st->n == 0) continue;
         if (st->n >= 2) {
             double y1 = px_y(&fr, st->mean + st->std), y2 = px_y(&fr, st->mean - st->std);
-            fprintf(f, "<path d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fH%.1f\" stroke=\"%s\" "
-                       "stroke-width=\"1.5\" fill=\"none\"/>\n",
+            fprintf(f,
+                    "<path d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fH%.1f\" stroke=\"%s\" "
+                    "stroke-width=\"1.5\" fill=\"none\"/>\n",
                     cx, y1, y2, cx - 6, y1, cx + 6, cx - 6, y2, cx + 6, col);
         }
         fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\"/>\n", cx,
@@ -861,8 +871,17 @@ int report_svg_gradient(const report_input *in, FILE *f, rnnlab_err *err) {
         series_free(s, in->nvariants);
         return 1;
     }
-    frame fr = {760, 460, 70, 220, 40, 50, 0, maxlen > 1 ? (double)maxlen - 1 : 1,
-                floor(log10(lo)), ceil(log10(hi)), 1};
+    frame fr = {760,
+                460,
+                70,
+                220,
+                40,
+                50,
+                0,
+                maxlen > 1 ? (double)maxlen - 1 : 1,
+                floor(log10(lo)),
+                ceil(log10(hi)),
+                1};
     if (fr.y1 <= fr.y0) fr.y1 = fr.y0 + 1;
     char title[512];
     snprintf(title, sizeof title,

@@ -33,8 +33,8 @@ typedef struct report_row {
 typedef struct report_run {
     const char *hash;
     size_t variant;
-    const char *seed;   /* the run's [train] seed */
-    const char *status; /* ok, diverged, failed, unfinished, busy */
+    const char *seed;          /* the run's [train] seed */
+    const char *status;        /* ok, diverged, failed, unfinished, busy */
     long steps, diverged_step; /* -1: unknown / none */
     const report_row *rows;
     size_t nrows;
@@ -50,8 +50,8 @@ typedef struct report_input {
     const report_run *runs;
     size_t nruns;
     const char *metric_split, *metric_name; /* main metric, e.g. "dev", "loss" */
-    int goal_max;    /* larger is better */
-    int select_best; /* score a run at its best epoch instead of its last */
+    int goal_max;                           /* larger is better */
+    int select_best;                        /* score a run at its best epoch instead of its last */
 } report_input;
 
 typedef struct stats {
@@ -73,8 +73,8 @@ int report_parse_metrics(const char *text, const char *name, report_row **rows, 
 
 /* A run's value of split/metric: the last row (select_best == 0) or the
  * best row by goal_max; NaN when the run has no such row. */
-double report_run_value(const report_run *r, const char *split, const char *metric,
-                        int select_best, int goal_max);
+double report_run_value(const report_run *r, const char *split, const char *metric, int select_best,
+                        int goal_max);
 
 /* The main metric's value for run i: NaN unless the run finished "ok". */
 double report_main_value(const report_input *in, size_t i);

@@ -88,7 +88,8 @@ int run_save_checkpoint(trainer *tr, const char *path, rnnlab_err *err) {
     snprintf(pbad, sizeof pbad, "%ld", tr->plateau_bad);
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)s->train.seed);
     char plugins[1024];
-    snprintf(plugins, sizeof plugins, "activation=%s %s; loss=%s %s; optimizer=%s %s; tokenizer=%s %s; data=%s %s",
+    snprintf(plugins, sizeof plugins,
+             "activation=%s %s; loss=%s %s; optimizer=%s %s; tokenizer=%s %s; data=%s %s",
              s->activation.comp->name, s->activation.comp->version, s->loss.comp->name,
              s->loss.comp->version, s->optimizer.comp->name, s->optimizer.comp->version,
              s->tokenizer.comp->name, s->tokenizer.comp->version, s->loader.comp->name,
@@ -170,7 +171,7 @@ static int restore_tensor(const ckpt *c, const char *name, size_t ndim, const si
 }
 
 int run_load_weights(trainer *tr, const ckpt *c, const char *path, int with_state,
-                        rnnlab_err *err) {
+                     rnnlab_err *err) {
     for (size_t i = 0; i < tr->ntensors; i++) {
         model_tensor *t = model_tensor_at(tr->m, i);
         int rc = restore_tensor(c, t->name, t->ndim, t->shape, t->data, path, err);

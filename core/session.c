@@ -6,8 +6,8 @@
 
 #include "host.h"
 
-const char *const session_sections[] = {"model",     "activation", "loss",    "optimizer",
-                                        "tokenizer", "data",       "train",   "plugins",
+const char *const session_sections[] = {"model",       "activation", "loss",  "optimizer",
+                                        "tokenizer",   "data",       "train", "plugins",
                                         "diagnostics", NULL};
 
 static const char *const init_choices[] = {"uniform", "xavier", "orthogonal", "identity", NULL};
@@ -28,8 +28,21 @@ const rnnlab_param schema_model[] = {
     {NULL, 0, NULL, 0, 0, NULL, 0, NULL}};
 
 enum {
-    T_SEED, T_EPOCHS, T_MAX_STEPS, T_CLIP_NORM, T_CLIP_VALUE, T_SCHEDULE, T_STEP_SIZE, T_GAMMA,
-    T_PLATEAU_PATIENCE, T_PATIENCE, T_LOG_EVERY, T_THREADS, T_RUN_DIR, T_NAME, T_COUNT
+    T_SEED,
+    T_EPOCHS,
+    T_MAX_STEPS,
+    T_CLIP_NORM,
+    T_CLIP_VALUE,
+    T_SCHEDULE,
+    T_STEP_SIZE,
+    T_GAMMA,
+    T_PLATEAU_PATIENCE,
+    T_PATIENCE,
+    T_LOG_EVERY,
+    T_THREADS,
+    T_RUN_DIR,
+    T_NAME,
+    T_COUNT
 };
 const rnnlab_param schema_train[] = {
     {"seed", RNNLAB_PARAM_INT, "1", 0, 9.2e18, NULL, 0, "seed of every random stream"},
@@ -210,8 +223,8 @@ int session_open_data(session *s, const char *tok_state, const char *labels, rnn
     if (tok_state) {
         rc = tk->load(s->tok_self, tok_state, strlen(tok_state));
         if (rc != RNNLAB_OK)
-            return err_prefix(err, "tokenizer '%s': restoring its state: ",
-                              s->tokenizer.comp->name);
+            return err_prefix(err,
+                              "tokenizer '%s': restoring its state: ", s->tokenizer.comp->name);
     }
     rnnlab_tokenizer_ref ref = {tk, s->tok_self};
     rc = ld->open(s->host, s->loader.values, ref, tok_state ? (labels ? labels : "") : NULL,
@@ -260,7 +273,8 @@ void session_close(session *s) {
     if (s->loader_self) s->loader.comp->ops.loader.close(s->loader_self);
     if (s->tok_self) s->tokenizer.comp->ops.tokenizer.destroy(s->tok_self);
     if (s->opt_self) s->optimizer.comp->ops.optimizer.destroy(s->opt_self);
-    if (s->loss_self && s->loss.comp->ops.loss.destroy) s->loss.comp->ops.loss.destroy(s->loss_self);
+    if (s->loss_self && s->loss.comp->ops.loss.destroy)
+        s->loss.comp->ops.loss.destroy(s->loss_self);
     if (s->act_self && s->activation.comp->ops.activation.destroy)
         s->activation.comp->ops.activation.destroy(s->act_self);
     free_part(&s->activation);

@@ -24,7 +24,7 @@
 typedef struct train_opts {
     uint64_t seed;
     long epochs;
-    long max_steps; /* 0: no limit */
+    long max_steps;    /* 0: no limit */
     double clip_norm;  /* 0: off */
     double clip_value; /* 0: off */
     int schedule;      /* SCHEDULE_* */
@@ -49,7 +49,7 @@ typedef struct session_part {
 } session_part;
 
 typedef struct session {
-    rnnlab_err err;     /* plugins' errors land here through the host */
+    rnnlab_err err; /* plugins' errors land here through the host */
     rnnlab_host *host;
     registry *reg;
     config *cfg;

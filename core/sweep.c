@@ -320,8 +320,9 @@ static int sweep_option(sweep_plan *p, const config_entry *e, const char *dir, i
     }
     if (strcmp(k, "samples") == 0 || strcmp(k, "seed") == 0) {
         if (parse_int(v, &x) || x < (k[1] == 'a' ? 1 : 0) || x > MAX_VARIANTS)
-            return err_set(err, RNNLAB_ERR_INVALID, "%s: %s = '%s': expected an integer in [%d, %d]",
-                           where, k, v, k[1] == 'a' ? 1 : 0, MAX_VARIANTS);
+            return err_set(err, RNNLAB_ERR_INVALID,
+                           "%s: %s = '%s': expected an integer in [%d, %d]", where, k, v,
+                           k[1] == 'a' ? 1 : 0, MAX_VARIANTS);
         if (k[1] == 'a') {
             p->samples = (size_t)x;
             *have_samples = e->line;
@@ -344,8 +345,8 @@ static int sweep_option(sweep_plan *p, const config_entry *e, const char *dir, i
     if (strcmp(k, "goal") == 0 || strcmp(k, "select") == 0) {
         const char *a = k[0] == 'g' ? "min" : "final", *b = k[0] == 'g' ? "max" : "best";
         if (strcmp(v, a) != 0 && strcmp(v, b) != 0)
-            return err_set(err, RNNLAB_ERR_INVALID, "%s: %s = '%s': expected %s or %s", where, k,
-                           v, a, b);
+            return err_set(err, RNNLAB_ERR_INVALID, "%s: %s = '%s': expected %s or %s", where, k, v,
+                           a, b);
         if (k[0] == 'g')
             p->goal_max = strcmp(v, b) == 0 ? 1 : 0;
         else
@@ -722,7 +723,8 @@ static int check_base(sweep_plan *p, const char *plugin_path, rnnlab_err *err) {
     session_close(&s);
     if (rc != RNNLAB_OK) return rc;
     rc = open_session(p, p->overrides, p->noverrides, plugin_path, &s, err);
-    if (rc != RNNLAB_OK) return err_prefix(err, "%s: the base config with the sweep's sections: ", p->path);
+    if (rc != RNNLAB_OK)
+        return err_prefix(err, "%s: the base config with the sweep's sections: ", p->path);
     session_close(&s);
     return RNNLAB_OK;
 }
@@ -800,7 +802,8 @@ int sweep_resolve(sweep_plan *p, const char *plugin_path, rnnlab_err *err) {
         rc = check_axis_values(p, &p->axes[a], a, plugin_path, err);
     if (rc == RNNLAB_OK && p->seeds.n)
         rc = check_axis_values(p, &p->seeds, SIZE_MAX, plugin_path, err);
-    for (size_t i = 0; i < p->nruns && rc == RNNLAB_OK; i++) rc = resolve_run(p, i, plugin_path, err);
+    for (size_t i = 0; i < p->nruns && rc == RNNLAB_OK; i++)
+        rc = resolve_run(p, i, plugin_path, err);
     for (size_t i = 0; i < p->nruns && rc == RNNLAB_OK; i++)
         for (size_t j = 0; j < i; j++)
             if (strcmp(p->runs[i].hash, p->runs[j].hash) == 0) {
@@ -842,7 +845,9 @@ static int read_done(const sweep_plan *p, size_t i, sweep_run *r) {
     free(path);
     if (!found) return 0;
     const char *st = config_get(c, "done", "status", "failed");
-    r->state = strcmp(st, "ok") == 0 ? RUN_OK : strcmp(st, "diverged") == 0 ? RUN_DIVERGED : RUN_FAILED;
+    r->state = strcmp(st, "ok") == 0         ? RUN_OK
+               : strcmp(st, "diverged") == 0 ? RUN_DIVERGED
+                                             : RUN_FAILED;
     r->exit_code = atoi(config_get(c, "done", "exit_code", "0"));
     r->signal = atoi(config_get(c, "done", "signal", "0"));
     r->steps = atol(config_get(c, "done", "steps", "-1"));
@@ -1015,8 +1020,8 @@ static void progress(const runner *rn, size_t i, const char *what) {
     if (!rn->o->out) return;
     char desc[1024];
     describe_run(rn->p, i, desc, sizeof desc);
-    fprintf(rn->o->out, "[%zu/%zu] %s %s  %s\n", rn->started, rn->total, rn->p->runs[i].hash,
-            what, desc);
+    fprintf(rn->o->out, "[%zu/%zu] %s %s  %s\n", rn->started, rn->total, rn->p->runs[i].hash, what,
+            desc);
     fflush(rn->o->out);
 }
 
@@ -1050,7 +1055,8 @@ static int launch(runner *rn, size_t i, rnnlab_err *err) {
         pid_t parent = getpid();
         pid = fork();
         if (pid == 0) child_exec(rn, argv, log, parent);
-        if (pid < 0) rc = err_set(err, RNNLAB_ERR_IO, "cannot start a run: fork: %s", strerror(errno));
+        if (pid < 0)
+            rc = err_set(err, RNNLAB_ERR_IO, "cannot start a run: fork: %s", strerror(errno));
     }
     for (size_t k = 0; argv && argv[k]; k++) free(argv[k]);
     free(argv);
@@ -1212,7 +1218,8 @@ static int find_exe_ok(const char *exe, rnnlab_err *err) {
 int sweep_execute(sweep_plan *p, const sweep_opts *o, rnnlab_err *err) {
     if (!p->resolved)
         return err_set(err, RNNLAB_ERR_INTERNAL, "sweep_execute: the plan is not resolved");
-    if (o->jobs < 1) return err_set(err, RNNLAB_ERR_INVALID, "-j %ld: expected at least 1", o->jobs);
+    if (o->jobs < 1)
+        return err_set(err, RNNLAB_ERR_INVALID, "-j %ld: expected at least 1", o->jobs);
     int rc = find_exe_ok(o->exe, err);
     if (rc != RNNLAB_OK) return rc;
     char *runs = join(p->out_dir, "runs");
@@ -1306,9 +1313,9 @@ int sweep_report(const sweep_plan *p, rnnlab_err *err) {
         free(path);
     }
     if (rc == RNNLAB_OK) {
-        report_input in = {p->name, keys, p->naxes, values, p->nvariants, p->baseline,
-                           runs, p->nruns, p->metric_split, p->metric_name, p->goal_max,
-                           p->select_best};
+        report_input in = {p->name,         keys,           p->naxes,    values,
+                           p->nvariants,    p->baseline,    runs,        p->nruns,
+                           p->metric_split, p->metric_name, p->goal_max, p->select_best};
         rc = report_write_all(&in, p->out_dir, err);
     }
     for (size_t i = 0; rows && i < p->nruns; i++) free(rows[i]);
@@ -1388,7 +1395,9 @@ static int check_finished(const char *run, rnnlab_err *err) {
 static void print_hash_line(FILE *out, const char *what, const char *a, const char *b, int info) {
     if (!out) return;
     fprintf(out, "%-8s recorded %s\n         re-run   %s  %s\n", what, a, b,
-            strcmp(a, b) == 0 ? "OK" : info ? "differs (info only)" : "MISMATCH");
+            strcmp(a, b) == 0 ? "OK"
+            : info            ? "differs (info only)"
+                              : "MISMATCH");
 }
 
 int sweep_verify(const char *run, const char *plugin_path, FILE *out, int *same, rnnlab_err *err) {
@@ -1548,8 +1557,8 @@ int sweep_command(const sweep_cli *c) {
         return status_exit_code(RNNLAB_ERR_IO);
     }
     exe[n] = '\0';
-    sweep_opts o = {exe, c->plugin_path, c->jobs > 0 ? c->jobs : 1, c->force, c->rerun_failed,
-                    stdout};
+    sweep_opts o = {exe,      c->plugin_path,  c->jobs > 0 ? c->jobs : 1,
+                    c->force, c->rerun_failed, stdout};
     rc = sweep_execute(p, &o, &err);
     rnnlab_err rerr;
     err_clear(&rerr);

@@ -86,10 +86,10 @@ typedef struct sweep_run {
 } sweep_run;
 
 typedef struct sweep_plan {
-    char *path;     /* the sweep file */
-    char *name;     /* its base name without .ini */
-    char *base;     /* the base config, absolute */
-    char *out_dir;  /* default: <sweep folder>/<name>.out */
+    char *path;    /* the sweep file */
+    char *name;    /* its base name without .ini */
+    char *base;    /* the base config, absolute */
+    char *out_dir; /* default: <sweep folder>/<name>.out */
     sweep_mode mode;
     sweep_axis *axes; /* swept keys except the seed, in file order */
     size_t naxes;

@@ -34,13 +34,15 @@ int trainer_batch_alloc(rnnlab_batch *b, const rnnlab_data_info *info) {
     b->mask = calloc(T * B, 1);
     b->lengths = calloc(B, sizeof *b->lengths);
     b->target_mask = calloc(out_rows, 1);
-    if (info->input_kind == RNNLAB_INPUT_DENSE) b->x = calloc(T * B * info->input_size, sizeof *b->x);
+    if (info->input_kind == RNNLAB_INPUT_DENSE)
+        b->x = calloc(T * B * info->input_size, sizeof *b->x);
     if (info->target_kind == RNNLAB_TARGET_CLASS)
         b->target_ids = calloc(out_rows, sizeof *b->target_ids);
     else
         b->target_values = calloc(out_rows * info->output_size, sizeof *b->target_values);
     int ok = b->ids && b->mask && b->lengths && b->target_mask &&
-             (info->input_kind != RNNLAB_INPUT_DENSE || b->x) && (b->target_ids || b->target_values);
+             (info->input_kind != RNNLAB_INPUT_DENSE || b->x) &&
+             (b->target_ids || b->target_values);
     return ok ? RNNLAB_OK : RNNLAB_ERR_NOMEM;
 }
 
@@ -73,8 +75,8 @@ int trainer_next_batch(trainer *tr, rnnlab_split split, size_t i, rnnlab_err *er
 }
 
 /* Scores the model's output for the current batch. */
-int trainer_score(trainer *tr, const rnnlab_real *logits, size_t rows, double *loss, size_t *correct,
-                 size_t *counted, rnnlab_real *dlogits, rnnlab_err *err) {
+int trainer_score(trainer *tr, const rnnlab_real *logits, size_t rows, double *loss,
+                  size_t *correct, size_t *counted, rnnlab_real *dlogits, rnnlab_err *err) {
     session *s = tr->s;
     rnnlab_loss_batch lb = {rows, s->info.output_size, tr->batch.target_ids,
                             tr->batch.target_values, tr->batch.target_mask};
@@ -129,7 +131,8 @@ static int optimizer_step(trainer *tr, rnnlab_err *err) {
     host_set_sink(s->host, err);
     for (size_t i = 0; i < tr->ntensors; i++) {
         model_tensor *t = model_tensor_at(tr->m, i);
-        int rc = op->step(s->opt_self, &info, t->data, t->grad, tr->opt_state + i * tr->slots, t->n);
+        int rc =
+            op->step(s->opt_self, &info, t->data, t->grad, tr->opt_state + i * tr->slots, t->n);
         if (rc != RNNLAB_OK)
             return err_prefix(err, "optimizer '%s' on %s: ", s->optimizer.comp->name, t->name);
     }
@@ -145,8 +148,8 @@ double trainer_lr(const trainer *tr) {
 /* ---- metrics ------------------------------------------------------------ */
 
 void trainer_metric(trainer *tr, const char *split, const char *name, double value) {
-    if (tr->metrics) fprintf(tr->metrics, "%llu,%s,%s,%.9g\n", (unsigned long long)tr->step, split,
-                             name, value);
+    if (tr->metrics)
+        fprintf(tr->metrics, "%llu,%s,%s,%.9g\n", (unsigned long long)tr->step, split, name, value);
 }
 
 /* ---- the loop ----------------------------------------------------------- */
@@ -227,7 +230,8 @@ static void record_diagnostics(trainer *tr) {
         if (strncmp(t->name, "rnn.weight_hh_", 14) != 0) continue;
         char name[96];
         snprintf(name, sizeof name, "spectral_radius_%s", t->name + 14);
-        trainer_metric(tr, "diag", name, spectral_radius(t->data, t->shape[0], tr->diag_v, tr->diag_u));
+        trainer_metric(tr, "diag", name,
+                       spectral_radius(t->data, t->shape[0], tr->diag_v, tr->diag_u));
     }
     /* Top layer states over the real steps of this batch: (T, B, H*dirs). */
     size_t width = s->spec.hidden_size * (s->spec.bidirectional ? 2 : 1);
@@ -241,8 +245,7 @@ static void record_diagnostics(trainer *tr) {
             const float *row = h + (t * b->B + k) * width;
             for (size_t j = 0; j < width; j++) {
                 float v = row[j];
-                saturated += shape == ACT_SYMMETRIC ? fabsf(v) > 0.99f
-                                                    : (v < 0.01f || v > 0.99f);
+                saturated += shape == ACT_SYMMETRIC ? fabsf(v) > 0.99f : (v < 0.01f || v > 0.99f);
                 tr->diag_alive[j] |= v > 0.0f;
             }
             real++;
@@ -274,7 +277,8 @@ static int train_step(trainer *tr, size_t i, double *loss_out, size_t *tokens, r
     int rc = trainer_next_batch(tr, RNNLAB_SPLIT_TRAIN, i, err);
     if (rc == RNNLAB_OK)
         rc = model_forward(tr->m, &tr->batch, s->info.stateful && i > 0, &logits, &rows, err);
-    if (rc == RNNLAB_OK) rc = trainer_score(tr, logits, rows, &loss, &correct, &counted, tr->dlogits, err);
+    if (rc == RNNLAB_OK)
+        rc = trainer_score(tr, logits, rows, &loss, &correct, &counted, tr->dlogits, err);
     if (rc != RNNLAB_OK) return rc;
     if (!isfinite(loss)) return diverged(tr, "the loss", loss, err);
     model_zero_grad(tr->m);
@@ -304,9 +308,7 @@ static int train_step(trainer *tr, size_t i, double *loss_out, size_t *tokens, r
 static void schedule_epoch(trainer *tr, double dev_loss, int improved) {
     const train_opts *o = &tr->s->train;
     switch (o->schedule) {
-    case SCHEDULE_STEP:
-        tr->lr_scale = pow(o->gamma, (double)(tr->epoch / o->step_size));
-        break;
+    case SCHEDULE_STEP: tr->lr_scale = pow(o->gamma, (double)(tr->epoch / o->step_size)); break;
     case SCHEDULE_EXPONENTIAL: tr->lr_scale = pow(o->gamma, (double)tr->epoch); break;
     case SCHEDULE_PLATEAU:
         if (!isnan(dev_loss) && !improved && ++tr->plateau_bad > o->plateau_patience) {
@@ -456,9 +458,8 @@ int run_fetch_state(trainer *tr, rnnlab_err *err) {
         for (size_t i = 0; i < s->info.output_size; i++) {
             const char *name = ld->label_name(s->loader_self, (int32_t)i);
             if (!name || strchr(name, '\n'))
-                return err_set(err, RNNLAB_ERR_PLUGIN,
-                               "data loader '%s': label_name(%zu) is %s", s->loader.comp->name, i,
-                               name ? "a name with a newline" : "NULL");
+                return err_set(err, RNNLAB_ERR_PLUGIN, "data loader '%s': label_name(%zu) is %s",
+                               s->loader.comp->name, i, name ? "a name with a newline" : "NULL");
             size_t n = strlen(name);
             while (used + n + 2 > cap) {
                 char *p = realloc(tr->label_names, cap *= 2);
@@ -500,7 +501,7 @@ int trainer_make(trainer *tr, rnnlab_err *err) {
         }
     }
     size_t rows = s->info.head == RNNLAB_HEAD_PER_STEP ? s->info.max_len * s->info.batch_size
-                                                        : s->info.batch_size;
+                                                       : s->info.batch_size;
     tr->dlogits = calloc(rows * s->info.output_size, sizeof *tr->dlogits);
     tr->dh_norms = calloc(s->info.max_len, sizeof *tr->dh_norms);
     size_t H = s->spec.hidden_size;

@@ -31,8 +31,7 @@ typedef struct train_args {
 /* Trains as the session's config says. The session must be open (not its
  * data: train opens it, restoring the tokenizer when resuming). On success
  * *run_path (malloc'd, caller frees; may be NULL) names the run folder. */
-int train_run(const session_args *sargs, const train_args *targs, char **run_path,
-              rnnlab_err *err);
+int train_run(const session_args *sargs, const train_args *targs, char **run_path, rnnlab_err *err);
 
 /* Interrupt: set from a signal handler; the loop finishes its step, writes
  * a resumable checkpoint and returns RNNLAB_ERR_INTERRUPTED. */

@@ -17,25 +17,25 @@ typedef struct trainer {
     size_t ntensors;
     rnnlab_real **opt_state; /* per tensor: state_slots arrays */
     size_t slots;
-    char **opt_names;        /* "optim.<tensor>.<slot>", ntensors * slots */
+    char **opt_names; /* "optim.<tensor>.<slot>", ntensors * slots */
     rnnlab_batch batch;
     rnnlab_real *dlogits;
     double *dh_norms;
-    double *diag_v, *diag_u; /* power-iteration vectors, (H) */
+    double *diag_v, *diag_u;   /* power-iteration vectors, (H) */
     unsigned char *diag_alive; /* per unit: positive anywhere in the batch */
     char *run_path;
     char *ckpt_last, *ckpt_best, *metrics_path;
     FILE *metrics;
     /* progress */
-    uint64_t step;      /* optimizer steps taken */
-    long epoch;         /* epochs completed */
+    uint64_t step; /* optimizer steps taken */
+    long epoch;    /* epochs completed */
     double lr_scale;
     double best_dev;
-    long bad_epochs;    /* for early stopping */
-    long plateau_bad;   /* for the plateau schedule */
-    char *tok_state;    /* tokenizer and label state, for checkpoints */
+    long bad_epochs;  /* for early stopping */
+    long plateau_bad; /* for the plateau schedule */
+    char *tok_state;  /* tokenizer and label state, for checkpoints */
     char *labels;
-    char *label_names;  /* class names, one per line, for `rnnlab tag` */
+    char *label_names; /* class names, one per line, for `rnnlab tag` */
     double t_start;
     double train_seconds;
     uint64_t tokens_total; /* real (unpadded) tokens trained on */
@@ -48,7 +48,7 @@ typedef struct trainer {
 } trainer;
 
 typedef struct eval_result {
-    double loss;    /* mean over scored targets */
+    double loss; /* mean over scored targets */
     double accuracy;
     size_t count;
 } eval_result;
@@ -83,8 +83,7 @@ char *run_path_join(const char *a, const char *b);
 int run_save_checkpoint(trainer *tr, const char *path, rnnlab_err *err);
 /* Restores params (and optimizer state when with_state), checking names,
  * dtypes and shapes against the model. */
-int run_load_weights(trainer *tr, const ckpt *c, const char *path, int with_state,
-                     rnnlab_err *err);
+int run_load_weights(trainer *tr, const ckpt *c, const char *path, int with_state, rnnlab_err *err);
 /* Restores everything a resumed run needs from its last checkpoint. */
 int run_resume(trainer *tr, const ckpt *c, const char *path, rnnlab_err *err);
 /* meta.json, atomically; status "running", "ok", "diverged", ... */

@@ -20,7 +20,7 @@
 /* Loads build/plugins/<file>.so and returns the component of that kind and
  * name, or NULL. The handle is deliberately never closed: tests are short. */
 static inline const rnnlab_component *test_component(const rnnlab_host *host, const char *file,
-                                                      rnnlab_kind kind, const char *name) {
+                                                     rnnlab_kind kind, const char *name) {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s.so", RNNLAB_TEST_PLUGIN_DIR, file);
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);

@@ -107,8 +107,8 @@ static void fwd32(const act *a, const rnnlab_real *x, rnnlab_real *y, size_t n) 
                  err.msg);
 }
 
-static void bwd32(const act *a, const rnnlab_real *x, const rnnlab_real *y,
-                  const rnnlab_real *dy, rnnlab_real *dx, size_t n) {
+static void bwd32(const act *a, const rnnlab_real *x, const rnnlab_real *y, const rnnlab_real *dy,
+                  rnnlab_real *dx, size_t n) {
     int rc = a->ops->backward(a->self, from_y(a) ? NULL : x, from_y(a) ? y : NULL, dy, dx, n);
     cr_assert_eq(rc, RNNLAB_OK, "%s: backward: %s", a->c->name, err.msg);
 }
@@ -131,12 +131,12 @@ static double grid_x(size_t i) { return -10.0 + 0.01 * (double)i; }
 static double grid_dy(size_t i) { return 1.0 + 0.5 * cos((double)i); }
 
 Test(activation, shipped_activations_are_found) {
-    const char *want[] = {"tanh",     "relu",         "sigmoid",     "leaky_relu", "elu",
-                          "softsign", "softplus",     "hard_sigmoid", "scaled_tanh", "identity"};
+    const char *want[] = {"tanh",     "relu",     "sigmoid",      "leaky_relu",  "elu",
+                          "softsign", "softplus", "hard_sigmoid", "scaled_tanh", "identity"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         const reg_component *c = NULL;
-        cr_assert_eq(registry_find(reg, RNNLAB_KIND_ACTIVATION, want[i], &c, &err), RNNLAB_OK,
-                     "%s", err.msg);
+        cr_assert_eq(registry_find(reg, RNNLAB_KIND_ACTIVATION, want[i], &c, &err), RNNLAB_OK, "%s",
+                     err.msg);
         cr_assert_eq(c->kind, RNNLAB_KIND_ACTIVATION);
     }
 }
@@ -227,8 +227,8 @@ static void check_value(const act *a, const char *path, double x, double y, doub
 Test(activation, extremes_stay_finite_and_in_range) {
     static act acts[MAX_ACTS];
     size_t na = acts_open(acts);
-    const double big[] = {0.0,   1e4,   -1e4,     1e30,     -1e30,  FLT_MAX, -FLT_MAX,
-                          1e300, -1e300, DBL_MAX, -DBL_MAX, 10.0,   -10.0,   1e-30};
+    const double big[] = {0.0,   1e4,    -1e4,    1e30,     -1e30, FLT_MAX, -FLT_MAX,
+                          1e300, -1e300, DBL_MAX, -DBL_MAX, 10.0,  -10.0,   1e-30};
     enum { NBIG = sizeof big / sizeof big[0], NF = 7 /* the float-representable head */ };
     /* The grid too, so the range holds in the ordinary region as well. */
     static double xd[NBIG + GRID_N], yd[NBIG + GRID_N], dyd[NBIG + GRID_N], dxd[NBIG + GRID_N];

@@ -158,8 +158,9 @@ Test(checkpoint, round_trip_all_dtypes_and_metadata) {
             n *= t->shape[k];
         }
         cr_assert_not_null(t->data);
-        if (n) cr_expect_eq(memcmp(t->data, ts[i].data, n * ckpt_dtype_size(t->dtype)), 0,
-                            "data of %s differs", t->name);
+        if (n)
+            cr_expect_eq(memcmp(t->data, ts[i].data, n * ckpt_dtype_size(t->dtype)), 0,
+                         "data of %s differs", t->name);
         cr_expect_eq(ckpt_find(c, ts[i].name), t);
     }
     const ckpt_tensor *step = ckpt_find(c, "step");
@@ -229,9 +230,8 @@ Test(checkpoint, writer_output_is_byte_exact) {
     rnnlab_err err;
     cr_assert_eq(ckpt_write(path, &t, 1, &m, 1, &err), RNNLAB_OK, "%s", err.msg);
 
-    const char *json =
-        "{\"__metadata__\":{\"k\":\"v\"},\"w\":{\"dtype\":\"F32\",\"shape\":[2],"
-        "\"data_offsets\":[0,8]}}";
+    const char *json = "{\"__metadata__\":{\"k\":\"v\"},\"w\":{\"dtype\":\"F32\",\"shape\":[2],"
+                       "\"data_offsets\":[0,8]}}";
     size_t jlen = strlen(json), n = (jlen + 7) / 8 * 8;
     unsigned char want[256];
     put_le64(want, n);
@@ -262,10 +262,10 @@ Test(checkpoint, reads_hand_built_file) {
         memcpy(b + 8, json, jlen);
         memset(b + 8 + jlen, ' ', (size_t)extra);
         const unsigned char data[28] = {
-            0, 0, 0, 0, 0, 0, 0xF8, 0x3F, /* 1.5 */
-            0, 0, 0, 0, 0, 0, 0, 0xC0,    /* -2.0 */
-            7, 0, 0, 0, 0, 0, 0, 0,       /* 7 */
-            0, 0, 0x40, 0x40,             /* 3.0f */
+            0, 0, 0,    0,    0, 0, 0xF8, 0x3F, /* 1.5 */
+            0, 0, 0,    0,    0, 0, 0,    0xC0, /* -2.0 */
+            7, 0, 0,    0,    0, 0, 0,    0,    /* 7 */
+            0, 0, 0x40, 0x40,                   /* 3.0f */
         };
         memcpy(b + 8 + n, data, sizeof data);
         const char *path = tmp_path("hand.safetensors");
@@ -381,7 +381,8 @@ static const bad_case bad_cases[] = {
     {"invalid utf8", "{\"__metadata__\":{\"k\":\"\xC3\x28\"}}", 0, "not valid UTF-8"},
     {"overlong utf8", "{\"__metadata__\":{\"k\":\"\xC0\xAF\"}}", 0, "not valid UTF-8"},
     {"metadata array", "{\"__metadata__\":[1]}", 0, "\"__metadata__\" is not an object"},
-    {"metadata number", "{\"__metadata__\":{\"k\":1}}", 0, "metadata value for 'k' is not a string"},
+    {"metadata number", "{\"__metadata__\":{\"k\":1}}", 0,
+     "metadata value for 'k' is not a string"},
     {"metadata null", "{\"__metadata__\":{\"k\":null}}", 0, "is not a string"},
     {"metadata nested", "{\"__metadata__\":{\"k\":{}}}", 0, "is not a string"},
     {"metadata dup key", "{\"__metadata__\":{\"k\":\"a\",\"k\":\"b\"}}", 0,
@@ -395,7 +396,8 @@ static const bad_case bad_cases[] = {
      "unknown dtype \"BF16\""},
     {"lowercase dtype", "{\"a\":{\"dtype\":\"f32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4,
      "unknown dtype"},
-    {"missing shape", "{\"a\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}}", 4, "\"shape\" is missing"},
+    {"missing shape", "{\"a\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}}", 4,
+     "\"shape\" is missing"},
     {"shape object", "{\"a\":{\"dtype\":\"F32\",\"shape\":{},\"data_offsets\":[0,4]}}", 4,
      "\"shape\" is missing or not an array"},
     {"negative dim", "{" T32("a", "[-1]", 0, 4) "}", 4, "dim 0 is not a whole number"},
@@ -412,11 +414,12 @@ static const bad_case bad_cases[] = {
      "not [begin, end]"},
     {"one offset", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0]}}", 4,
      "not [begin, end]"},
-    {"string offsets", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[\"0\",\"4\"]}}", 4,
-     "data_offsets are not whole numbers"},
+    {"string offsets", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[\"0\",\"4\"]}}",
+     4, "data_offsets are not whole numbers"},
     {"negative offset", "{" T32("a", "[1]", -4, 0) "}", 4, "data_offsets are not whole numbers"},
     {"begin after end", "{" T32("a", "[1]", 8, 4) "}", 8, "begin 8 > end 4"},
-    {"end beyond data", "{" T32("a", "[4]", 0, 16) "}", 8, "end 16 is beyond the data area (8 bytes)"},
+    {"end beyond data", "{" T32("a", "[4]", 0, 16) "}", 8,
+     "end 16 is beyond the data area (8 bytes)"},
     {"size mismatch", "{" T32("a", "[3]", 0, 8) "}", 8, "span 8 bytes but shape and dtype need 12"},
     {"overlap", "{" T32("a", "[2]", 0, 8) "," T32("b", "[2]", 4, 12) "}", 12, "overlaps"},
     {"same range", "{" T32("a", "[2]", 0, 8) "," T32("b", "[2]", 0, 8) "}", 8, "overlaps"},
@@ -546,20 +549,29 @@ Test(checkpoint, write_rejects_bad_arguments) {
     } cases[] = {
         {{{.name = "a", .dtype = CKPT_F32, .ndim = 1, .shape = {2}, .data = v},
           {.name = "a", .dtype = CKPT_F32, .ndim = 1, .shape = {2}, .data = v}},
-         2, "two tensors are named 'a'"},
+         2,
+         "two tensors are named 'a'"},
         {{{.name = "__metadata__", .dtype = CKPT_F32, .ndim = 1, .shape = {2}, .data = v}},
-         1, "reserved"},
+         1,
+         "reserved"},
         {{{.name = "", .dtype = CKPT_F32, .ndim = 1, .shape = {2}, .data = v}}, 1, "no name"},
         {{{.name = NULL, .dtype = CKPT_F32, .ndim = 1, .shape = {2}, .data = v}}, 1, "no name"},
         {{{.name = "a", .dtype = (ckpt_dtype)7, .ndim = 1, .shape = {2}, .data = v}},
-         1, "unknown dtype 7"},
+         1,
+         "unknown dtype 7"},
         {{{.name = "a", .dtype = CKPT_F32, .ndim = 5, .shape = {1, 1, 1, 1}, .data = v}},
-         1, "5 dims, at most 4"},
+         1,
+         "5 dims, at most 4"},
         {{{.name = "a", .dtype = CKPT_F32, .ndim = 1, .shape = {2}, .data = NULL}},
-         1, "has no data"},
-        {{{.name = "a", .dtype = CKPT_F64, .ndim = 4,
-           .shape = {1u << 20, 1u << 20, 1u << 20, 1u << 20}, .data = v}},
-         1, "size overflows"},
+         1,
+         "has no data"},
+        {{{.name = "a",
+           .dtype = CKPT_F64,
+           .ndim = 4,
+           .shape = {1u << 20, 1u << 20, 1u << 20, 1u << 20},
+           .data = v}},
+         1,
+         "size overflows"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         err_clear(&err);

@@ -9,7 +9,7 @@
 #include "config.h"
 #include "fileio.h"
 
-#define assert_has(msg, sub)                                                                       \
+#define assert_has(msg, sub) \
     cr_assert(strstr((msg), (sub)) != NULL, "message \"%s\" lacks \"%s\"", (msg), (sub))
 
 static const char *const act_choices[] = {"tanh", "relu", "sigmoid", NULL};
@@ -313,8 +313,8 @@ Test(config, validate_fills_values) {
                          "activation = relu\nseed = -5\nscale = -1e300\nnote = hello world\n");
     rnnlab_value v[M_COUNT];
     rnnlab_err err;
-    cr_assert_eq(config_validate_section(c, "model", schema_model, NULL, v, &err), RNNLAB_OK,
-                 "%s", err.msg);
+    cr_assert_eq(config_validate_section(c, "model", schema_model, NULL, v, &err), RNNLAB_OK, "%s",
+                 err.msg);
     cr_assert_eq(v[M_HIDDEN].i, 64);
     cr_assert_float_eq(v[M_LR].r, 0.025, 1e-15);
     cr_assert_eq(v[M_BIAS].i, 0);
@@ -343,9 +343,8 @@ Test(config, bool_spellings) {
 Test(config, unknown_key_suggests_with_its_line) {
     rnnlab_err err;
     model_fail("[model]\nlr = 0.1\nhiden_size = 4\n", &err);
-    cr_assert_str_eq(err.msg,
-                     "configs/x.ini:3: unknown key 'hiden_size' in [model]; did you mean "
-                     "'hidden_size'?");
+    cr_assert_str_eq(err.msg, "configs/x.ini:3: unknown key 'hiden_size' in [model]; did you mean "
+                              "'hidden_size'?");
 }
 
 Test(config, unknown_key_far_off_lists_keys) {
@@ -376,8 +375,7 @@ Test(config, unknown_key_from_set_and_skip) {
 
     /* A section with no schema takes no keys. */
     c = parse_ok("[activation]\nslope = 2\n");
-    cr_assert_eq(config_validate_section(c, "activation", NULL, NULL, v, &err),
-                 RNNLAB_ERR_INVALID);
+    cr_assert_eq(config_validate_section(c, "activation", NULL, NULL, v, &err), RNNLAB_ERR_INVALID);
     assert_has(err.msg,
                "configs/x.ini:2: unknown key 'slope' in [activation]; this section takes no keys");
     config_free(c);
@@ -386,9 +384,8 @@ Test(config, unknown_key_from_set_and_skip) {
 Test(config, int_errors) {
     rnnlab_err err;
     model_fail("[model]\nhidden_size = abc\n", &err);
-    cr_assert_str_eq(err.msg,
-                     "configs/x.ini:2: [model] hidden_size = 'abc': expected an integer "
-                     "in [1, 65536]");
+    cr_assert_str_eq(err.msg, "configs/x.ini:2: [model] hidden_size = 'abc': expected an integer "
+                              "in [1, 65536]");
     model_fail("[model]\nhidden_size = 12x\n", &err);
     assert_has(err.msg, "hidden_size = '12x': expected an integer in [1, 65536]");
     model_fail("[model]\nhidden_size = 1.5\n", &err);
@@ -404,9 +401,8 @@ Test(config, int_errors) {
 Test(config, range_errors) {
     rnnlab_err err;
     model_fail("[model]\nhidden_size = 0\n", &err);
-    cr_assert_str_eq(err.msg,
-                     "configs/x.ini:2: [model] hidden_size = '0': expected an integer "
-                     "in [1, 65536]");
+    cr_assert_str_eq(err.msg, "configs/x.ini:2: [model] hidden_size = '0': expected an integer "
+                              "in [1, 65536]");
     model_fail("[model]\nhidden_size = 65537\n", &err);
     assert_has(err.msg, "hidden_size = '65537': expected an integer in [1, 65536]");
     model_fail("[model]\nlr = 10.5\n", &err);
@@ -418,8 +414,8 @@ Test(config, range_errors) {
     /* Bounds themselves are accepted. */
     config *c = parse_ok("[model]\nhidden_size = 65536\nlr = 0\n");
     rnnlab_value v[M_COUNT];
-    cr_assert_eq(config_validate_section(c, "model", schema_model, NULL, v, &err), RNNLAB_OK,
-                 "%s", err.msg);
+    cr_assert_eq(config_validate_section(c, "model", schema_model, NULL, v, &err), RNNLAB_OK, "%s",
+                 err.msg);
     config_free(c);
 }
 
@@ -483,8 +479,8 @@ Test(config, defaults_filled_and_written) {
     config *c = parse_ok("[model]\nlr = 0.5\n\n[data]\ntrain = t.txt\n");
     rnnlab_value v[M_COUNT];
     rnnlab_err err;
-    cr_assert_eq(config_validate_section(c, "model", schema_model, NULL, v, &err), RNNLAB_OK,
-                 "%s", err.msg);
+    cr_assert_eq(config_validate_section(c, "model", schema_model, NULL, v, &err), RNNLAB_OK, "%s",
+                 err.msg);
     cr_assert_eq(v[M_HIDDEN].i, 32);
     cr_assert_eq(v[M_BIAS].i, 1);
     cr_assert_eq(v[M_ACT].i, 0);
@@ -541,8 +537,8 @@ Test(config, path_resolution) {
     config *c = parse_ok("[data]\ntrain = corpus/train.txt\n");
     rnnlab_value v[2];
     rnnlab_err err;
-    cr_assert_eq(config_validate_section(c, "data", schema_data, NULL, v, &err), RNNLAB_OK,
-                 "%s", err.msg);
+    cr_assert_eq(config_validate_section(c, "data", schema_data, NULL, v, &err), RNNLAB_OK, "%s",
+                 err.msg);
     cr_assert_str_eq(v[0].s, "configs/corpus/train.txt");
     cr_assert_str_eq(v[1].s, "configs/valid.txt", "a default path is relative to the config too");
     cr_assert_str_eq(config_get(c, "data", "train", ""), "configs/corpus/train.txt",
@@ -561,8 +557,7 @@ Test(config, path_resolution) {
 
     /* A config without a folder leaves relative paths alone. */
     c = NULL;
-    cr_assert_eq(config_load_string(&c, "[data]\ntrain = t.txt\n", "x.ini", NULL, &err),
-                 RNNLAB_OK);
+    cr_assert_eq(config_load_string(&c, "[data]\ntrain = t.txt\n", "x.ini", NULL, &err), RNNLAB_OK);
     cr_assert_eq(config_validate_section(c, "data", schema_data, NULL, v, &err), RNNLAB_OK);
     cr_assert_str_eq(v[0].s, "t.txt");
     config_free(c);

@@ -31,7 +31,7 @@ typedef struct shape {
 } shape;
 
 static const shape shapes[] = {
-    {1, 1, 1}, {1, 7, 3},  {7, 1, 3},   {5, 5, 1},  {3, 9, 13},
+    {1, 1, 1},  {1, 7, 3},  {7, 1, 3},   {5, 5, 1},   {3, 9, 13},
     {17, 4, 6}, {1, 33, 1}, {33, 1, 17}, {12, 15, 9}, {31, 29, 37},
 };
 
@@ -73,8 +73,8 @@ typedef void (*gemm_f32_fn)(int, int, size_t, size_t, size_t, float, const float
 /* Runs one case through fn and compares with the naive reference: every
  * element within 1e-5 relative to the sum of |terms| (float rounding grows
  * with k), and padding columns of C untouched. */
-static void check_f32(gemm_f32_fn fn, const char *which, rnnlab_rng *rng, int ta, int tb,
-                      shape s, scal sc, size_t pad) {
+static void check_f32(gemm_f32_fn fn, const char *which, rnnlab_rng *rng, int ta, int tb, shape s,
+                      scal sc, size_t pad) {
     mat a = ta ? mat_random(rng, s.k, s.m, pad) : mat_random(rng, s.m, s.k, pad);
     mat b = tb ? mat_random(rng, s.n, s.k, pad) : mat_random(rng, s.k, s.n, pad);
     mat c = mat_random(rng, s.m, s.n, pad);
@@ -119,13 +119,9 @@ static void sweep_f32(gemm_f32_fn fn, const char *which) {
                         check_f32(fn, which, &rng, ta, tb, shapes[si], scalars[ci], pad);
 }
 
-Test(gemm, backend_matches_reference) {
-    sweep_f32(gemm_f32, gemm_backend_name());
-}
+Test(gemm, backend_matches_reference) { sweep_f32(gemm_f32, gemm_backend_name()); }
 
-Test(gemm, builtin_matches_reference) {
-    sweep_f32(gemm_f32_builtin, "builtin");
-}
+Test(gemm, builtin_matches_reference) { sweep_f32(gemm_f32_builtin, "builtin"); }
 
 Test(gemm, f64_matches_reference) {
     rnnlab_rng rng;

@@ -195,8 +195,10 @@ static int32_t *encode_all(void *tok, const char *text, size_t len, size_t *n) {
 
 Test(loader, batches_are_contiguous_streams) {
     char *text = ruler_text(103);
-    options o = {.train = write_file("train.txt", text, 103), .valid_fraction = "0",
-                 .batch_size = "4", .bptt = "5"};
+    options o = {.train = write_file("train.txt", text, 103),
+                 .valid_fraction = "0",
+                 .batch_size = "4",
+                 .bptt = "5"};
     fixture f;
     cr_assert_eq(open_loader(&o, &f, NULL, NULL), 0, "%s", err.msg);
     cr_expect_eq(f.info.input_kind, RNNLAB_INPUT_IDS);
@@ -235,8 +237,10 @@ Test(loader, batches_are_contiguous_streams) {
 Test(loader, one_step_bptt_and_exact_fit) {
     /* 2 streams of 7: 6 predictions in 6 batches of one step, none padded. */
     char *text = ruler_text(14);
-    options o = {.train = write_file("t.txt", text, 14), .valid_fraction = "0",
-                 .batch_size = "2", .bptt = "1"};
+    options o = {.train = write_file("t.txt", text, 14),
+                 .valid_fraction = "0",
+                 .batch_size = "2",
+                 .bptt = "1"};
     fixture f;
     cr_assert_eq(open_loader(&o, &f, NULL, NULL), 0, "%s", err.msg);
     size_t n;
@@ -257,8 +261,10 @@ Test(loader, valid_fraction_takes_the_tail_at_a_character_boundary) {
     memcpy(text + 178, "\xed\x95\x9c", 3);
     memset(text + 181, 'Z', 19);
     text[200] = '\0';
-    options o = {.train = write_file("train.txt", text, 200), .valid_fraction = "0.1",
-                 .batch_size = "2", .bptt = "4"};
+    options o = {.train = write_file("train.txt", text, 200),
+                 .valid_fraction = "0.1",
+                 .batch_size = "2",
+                 .bptt = "4"};
     fixture f;
     cr_assert_eq(open_loader(&o, &f, NULL, NULL), 0, "%s", err.msg);
     /* Fitted on the head only: 'Z' is unknown to the tokenizer. */
@@ -285,7 +291,8 @@ Test(loader, separate_valid_and_test_files) {
                  .valid = write_file("valid.txt", "abcabcabcabcabcabcx", 19),
                  .test = write_file("test.txt", "bbbbbbbbba", 10),
                  .valid_fraction = "0.5", /* ignored: valid is given */
-                 .batch_size = "3", .bptt = "2"};
+                 .batch_size = "3",
+                 .bptt = "2"};
     fixture f;
     cr_assert_eq(open_loader(&o, &f, NULL, NULL), 0, "%s", err.msg);
     size_t n;
@@ -372,8 +379,8 @@ Test(loader, file_errors_name_the_file) {
 
 Test(loader, split_too_short_is_an_error) {
     fixture f;
-    options o = {.train = write_file("short.txt", "abc", 3), .valid_fraction = "0",
-                 .batch_size = "2"};
+    options o = {
+        .train = write_file("short.txt", "abc", 3), .valid_fraction = "0", .batch_size = "2"};
     cr_expect_eq(open_loader(&o, &f, NULL, NULL), RNNLAB_ERR_INVALID);
     cr_expect(strstr(err.msg, o.train) && strstr(err.msg, "3 tokens") &&
                   strstr(err.msg, "batch_size 2"),
@@ -390,7 +397,11 @@ Test(loader, split_too_short_is_an_error) {
 
 Test(loader, invalid_utf8_fails_through_the_tokenizer) {
     fixture f;
-    options o = {.train = write_file("bad.txt", "abcd\xff" "efgh", 9), .valid_fraction = "0",
+    options o = {.train = write_file("bad.txt",
+                                     "abcd\xff"
+                                     "efgh",
+                                     9),
+                 .valid_fraction = "0",
                  .batch_size = "1"};
     cr_expect_eq(open_loader(&o, &f, NULL, NULL), RNNLAB_ERR_INVALID);
     cr_expect(strstr(err.msg, "byte offset 4"), "%s", err.msg);
@@ -398,8 +409,10 @@ Test(loader, invalid_utf8_fails_through_the_tokenizer) {
 
 Test(loader, batch_index_out_of_range) {
     char *text = ruler_text(40);
-    options o = {.train = write_file("train.txt", text, 40), .valid_fraction = "0",
-                 .batch_size = "2", .bptt = "4"};
+    options o = {.train = write_file("train.txt", text, 40),
+                 .valid_fraction = "0",
+                 .batch_size = "2",
+                 .bptt = "4"};
     fixture f;
     cr_assert_eq(open_loader(&o, &f, NULL, NULL), 0, "%s", err.msg);
     rnnlab_batch b = batch_alloc(&f.info);

@@ -209,9 +209,12 @@ typedef struct loader {
 /* The absolute path of a fixture in tests/data/loaders/ ("" stays ""). */
 static void fixture(char *out, size_t cap, const char *name) {
     const char *src = getenv("RNNLAB_TEST_SOURCE_DIR");
-    if (!*name) out[0] = '\0';
-    else if (name[0] == '/') snprintf(out, cap, "%s", name);
-    else snprintf(out, cap, "%s/tests/data/loaders/%s", src ? src : ".", name);
+    if (!*name)
+        out[0] = '\0';
+    else if (name[0] == '/')
+        snprintf(out, cap, "%s", name);
+    else
+        snprintf(out, cap, "%s/tests/data/loaders/%s", src ? src : ".", name);
 }
 
 /* Opens loader `name` with "key", "value" pairs (NULL-ended); train, dev and
@@ -397,12 +400,12 @@ static int dump_equal(dump a, dump b) {
 /* ------------------------------------------------------------------------ */
 
 /* Tags of tests/data/loaders/small.conllu: sorted, then "<unk>". */
-static const char *const small_tags[] = {"ADJ",  "AUX",  "CCONJ", "DET",  "NOUN", "PART",
+static const char *const small_tags[] = {"ADJ",  "AUX",   "CCONJ", "DET",  "NOUN", "PART",
                                          "PRON", "PROPN", "PUNCT", "VERB", "<unk>"};
 
 Test(loaders, conllu_batches_are_time_major_with_ranges_and_empty_nodes_skipped) {
-    const char *kv[] = {"train", "small.conllu", "dev", "small.conllu", "batch_size", "2",
-                        "max_len", "16", NULL};
+    const char *kv[] = {"train",   "small.conllu", "dev", "small.conllu", "batch_size", "2",
+                        "max_len", "16",           NULL};
     loader l;
     cr_assert_eq(loader_open(&l, "conllu", kv, NULL, 3), 0, "%s", err.msg);
     cr_assert_eq(l.info.input_kind, RNNLAB_INPUT_IDS);
@@ -463,8 +466,8 @@ Test(loaders, conllu_batches_are_time_major_with_ranges_and_empty_nodes_skipped)
 }
 
 Test(loaders, conllu_unseen_dev_tag_maps_to_unk) {
-    const char *kv[] = {"train", "small.conllu", "dev", "dev_unseen.conllu", "column", "upos",
-                        NULL};
+    const char *kv[] = {"train",  "small.conllu", "dev", "dev_unseen.conllu",
+                        "column", "upos",         NULL};
     loader l;
     cr_assert_eq(loader_open(&l, "conllu", kv, NULL, 3), 0, "%s", err.msg);
     tbatch tb;
@@ -542,8 +545,8 @@ static size_t seq_lengths(loader *l, int32_t *out) {
 Test(loaders, conllu_on_long_split_truncate_error) {
     loader l;
     int32_t len[16];
-    const char *split[] = {"train", "small.conllu", "dev", "small.conllu", "max_len", "4",
-                           "batch_size", "4", NULL};
+    const char *split[] = {
+        "train", "small.conllu", "dev", "small.conllu", "max_len", "4", "batch_size", "4", NULL};
     cr_assert_eq(loader_open(&l, "conllu", split, NULL, 3), 0, "%s", err.msg);
     cr_assert_eq(seq_lengths(&l, len), 6);
     static const int32_t want_split[] = {4, 4, 2, 4, 4, 2};
@@ -557,8 +560,8 @@ Test(loaders, conllu_on_long_split_truncate_error) {
     tbatch_free(&tb);
     loader_close(&l);
 
-    const char *trunc[] = {"train", "small.conllu", "dev", "small.conllu", "max_len", "4",
-                           "on_long", "truncate", NULL};
+    const char *trunc[] = {"train",   "small.conllu", "dev", "small.conllu", "max_len", "4",
+                           "on_long", "truncate",     NULL};
     cr_assert_eq(loader_open(&l, "conllu", trunc, NULL, 3), 0, "%s", err.msg);
     cr_assert_eq(seq_lengths(&l, len), 3);
     for (int i = 0; i < 3; i++) cr_assert_eq(len[i], 4);
@@ -632,8 +635,7 @@ Test(loaders, conllu_save_labels_round_trip) {
                       "not after 'ADJ'");
     expect_open_error("conllu", only_train, "conllu-labels v1\ncolumn upos\nsize 2\nADJ\nVERB\n",
                       "expected the final '<unk>'");
-    expect_open_error("conllu", only_train,
-                      "conllu-labels v1\ncolumn upos\nsize 4\nADJ\nVERB\nZ\n",
+    expect_open_error("conllu", only_train, "conllu-labels v1\ncolumn upos\nsize 4\nADJ\nVERB\nZ\n",
                       "end after 3 of 4 labels");
     expect_open_error("conllu", only_train,
                       "conllu-labels v1\ncolumn upos\nsize x\nADJ\nVERB\n<unk>\n",
@@ -685,8 +687,8 @@ Test(loaders, conllu_train_shuffle_depends_on_seed_and_epoch_only) {
 /* ------------------------------------------------------------------------ */
 
 Test(loaders, tsv_batches_and_labels) {
-    const char *kv[] = {"train", "small.tsv", "dev", "dev.tsv", "test", "small.tsv",
-                        "batch_size", "3", NULL};
+    const char *kv[] = {"train",     "small.tsv",  "dev", "dev.tsv", "test",
+                        "small.tsv", "batch_size", "3",   NULL};
     loader l;
     cr_assert_eq(loader_open(&l, "tsv", kv, NULL, 5), 0, "%s", err.msg);
     cr_assert_eq(l.info.head, RNNLAB_HEAD_LAST);
@@ -735,8 +737,8 @@ Test(loaders, tsv_on_long) {
     cr_assert_eq(seq_lengths(&l, len), 4);
     cr_assert_eq(len[3], 4);
     loader_close(&l);
-    const char *split[] = {"train", "small.tsv", "dev", "small.tsv", "max_len", "4", "on_long",
-                           "split", NULL};
+    const char *split[] = {"train", "small.tsv", "dev",   "small.tsv", "max_len",
+                           "4",     "on_long",   "split", NULL};
     cr_assert_eq(loader_open(&l, "tsv", split, NULL, 5), 0, "%s", err.msg);
     cr_assert_eq(seq_lengths(&l, len), 5);
     cr_assert_eq(len[3], 4);
@@ -771,8 +773,8 @@ Test(loaders, tsv_save_labels_round_trip) {
     cr_assert_str_eq(labels, "tsv-labels v1\nsize 4\nneg\nneu\npos\n<unk>\n");
     cr_assert_eq(n, strlen(labels));
     /* The restored list wins over the file: a fifth class is impossible. */
-    cr_assert_eq(loader_open(&b, "tsv", kv, "tsv-labels v1\nsize 3\nneu\npos\n<unk>\n", 5), 0,
-                 "%s", err.msg);
+    cr_assert_eq(loader_open(&b, "tsv", kv, "tsv-labels v1\nsize 3\nneu\npos\n<unk>\n", 5), 0, "%s",
+                 err.msg);
     cr_assert_eq(b.info.output_size, 3);
     cr_assert_str_eq(b.ops->label_name(b.self, 2), "<unk>");
     host->free(host, labels);
@@ -804,8 +806,9 @@ Test(loaders, crlf_line_ends_and_invalid_utf8) {
 Test(loaders, synthetic_is_deterministic_in_the_seed) {
     static const char *const tasks[] = {"adding", "copy", "reber"};
     for (int k = 0; k < 3; k++) {
-        const char *kv[] = {"task", tasks[k], "length", "12", "train_size", "40", "dev_size",
-                            "10", "test_size", "5", "batch_size", "8", NULL};
+        const char *kv[] = {"task",       tasks[k],   "length", "12",        "train_size",
+                            "40",         "dev_size", "10",     "test_size", "5",
+                            "batch_size", "8",        NULL};
         loader a, b, c;
         cr_assert_eq(loader_open(&a, "synthetic", kv, NULL, 42), 0, "%s", err.msg);
         cr_assert_eq(loader_open(&b, "synthetic", kv, NULL, 42), 0, "%s", err.msg);
@@ -832,8 +835,8 @@ Test(loaders, synthetic_is_deterministic_in_the_seed) {
 }
 
 Test(loaders, synthetic_train_shuffle_per_epoch_dev_fixed) {
-    const char *kv[] = {"task", "copy", "length", "3", "train_size", "40", "dev_size", "16",
-                        "batch_size", "8", NULL};
+    const char *kv[] = {"task",     "copy", "length",     "3", "train_size", "40",
+                        "dev_size", "16",   "batch_size", "8", NULL};
     loader l;
     cr_assert_eq(loader_open(&l, "synthetic", kv, NULL, 9), 0, "%s", err.msg);
     dump e0 = dump_split(&l, RNNLAB_SPLIT_TRAIN, 0), e1 = dump_split(&l, RNNLAB_SPLIT_TRAIN, 1),
@@ -851,8 +854,8 @@ Test(loaders, synthetic_train_shuffle_per_epoch_dev_fixed) {
 }
 
 Test(loaders, synthetic_adding_markers_and_targets) {
-    const char *kv[] = {"task", "adding", "length", "9", "train_size", "50", "dev_size", "50",
-                        "test_size", "0", "batch_size", "16", NULL};
+    const char *kv[] = {"task", "adding",    "length", "9",          "train_size", "50", "dev_size",
+                        "50",   "test_size", "0",      "batch_size", "16",         NULL};
     loader l;
     cr_assert_eq(loader_open(&l, "synthetic", kv, NULL, 1), 0, "%s", err.msg);
     cr_assert_eq(l.info.input_kind, RNNLAB_INPUT_DENSE);
@@ -892,12 +895,11 @@ Test(loaders, synthetic_adding_markers_and_targets) {
 }
 
 Test(loaders, synthetic_adding_baseline_is_one_sixth) {
-    const char *kv[] = {"task", "adding", "length", "4", "train_size", "1", "dev_size", "20000",
-                        "test_size", "0", "batch_size", "256", NULL};
+    const char *kv[] = {"task",  "adding",    "length", "4",          "train_size", "1", "dev_size",
+                        "20000", "test_size", "0",      "batch_size", "256",        NULL};
     loader l;
     cr_assert_eq(loader_open(&l, "synthetic", kv, NULL, 2), 0, "%s", err.msg);
-    cr_assert(fabs(l.info.baseline_loss - 1.0 / 6.0) < 0.01, "baseline %g",
-              l.info.baseline_loss);
+    cr_assert(fabs(l.info.baseline_loss - 1.0 / 6.0) < 0.01, "baseline %g", l.info.baseline_loss);
     cr_assert_not_null(strstr(l.info.baseline_desc, "always predict 1"));
     /* Exactly the MSE of predicting 1 on the dev batches. */
     tbatch tb;
@@ -916,8 +918,8 @@ Test(loaders, synthetic_adding_baseline_is_one_sixth) {
 }
 
 Test(loaders, synthetic_copy_layout_and_baseline) {
-    const char *kv[] = {"task", "copy", "length", "5", "train_size", "20", "dev_size", "7",
-                        "batch_size", "4", NULL};
+    const char *kv[] = {"task",     "copy", "length",     "5", "train_size", "20",
+                        "dev_size", "7",    "batch_size", "4", NULL};
     loader l;
     cr_assert_eq(loader_open(&l, "synthetic", kv, NULL, 3), 0, "%s", err.msg);
     cr_assert_eq(l.info.input_kind, RNNLAB_INPUT_IDS);
@@ -960,9 +962,12 @@ static int reber_inner_valid(const int32_t *s, size_t n) {
     for (size_t i = 1; i + 1 < n; i++) {
         const char *e = edges[node];
         if (node == 6) return 0;
-        if (names[s[i]] == e[0]) node = e[1] - '0';
-        else if (names[s[i]] == e[2]) node = e[3] - '0';
-        else return 0;
+        if (names[s[i]] == e[0])
+            node = e[1] - '0';
+        else if (names[s[i]] == e[2])
+            node = e[3] - '0';
+        else
+            return 0;
     }
     return node == 6;
 }
@@ -975,8 +980,8 @@ static int reber_valid(const int32_t *s, size_t n) {
 }
 
 Test(loaders, synthetic_reber_strings_are_grammatical) {
-    const char *kv[] = {"task", "reber", "length", "20", "train_size", "300", "dev_size", "50",
-                        "batch_size", "32", NULL};
+    const char *kv[] = {"task",     "reber", "length",     "20", "train_size", "300",
+                        "dev_size", "50",    "batch_size", "32", NULL};
     loader l;
     cr_assert_eq(loader_open(&l, "synthetic", kv, NULL, 4), 0, "%s", err.msg);
     cr_assert_eq(l.info.input_size, 7);

@@ -53,8 +53,8 @@ static void fill(double *v, size_t n, double a, uint64_t seed) {
 /* Cross-entropy written out the long way, as a check that does not share
  * the plugin's algebra: log p_c = z_c - log(sum exp z). Rows with mask 0
  * are skipped; the mean is over the rest. */
-static double xent_reference(const double *z, const int32_t *ids, const uint8_t *mask,
-                             size_t rows, size_t cols, double eps) {
+static double xent_reference(const double *z, const int32_t *ids, const uint8_t *mask, size_t rows,
+                             size_t cols, double eps) {
     double total = 0.0;
     size_t count = 0;
     for (size_t r = 0; r < rows; r++) {
@@ -337,9 +337,8 @@ Test(loss, mse_kind_and_pytorch_value) {
     /* Printed by tests/ref/xent_ref.py: torch.nn.MSELoss() on a 2x3 batch. */
     const double x[6] = {0.5, -1.0, 2.0, 1.5, 0.25, -0.5};
     const rnnlab_real y[6] = {1.0f, 0.0f, 2.5f, -1.0f, 0.75f, 0.0f};
-    const double torch_grad[6] = {-0.16666666666666666, -0.33333333333333331,
-                                  -0.16666666666666666, 0.83333333333333326,
-                                  -0.16666666666666666, -0.16666666666666666};
+    const double torch_grad[6] = {-0.16666666666666666, -0.33333333333333331, -0.16666666666666666,
+                                  0.83333333333333326,  -0.16666666666666666, -0.16666666666666666};
     rnnlab_loss_batch b = {.rows = 2, .cols = 3, .values = y, .mask = NULL};
     double loss, g[6];
     cr_assert_eq(l.ops->forward_f64(l.self, x, &b, &loss, g), 0, "%s", err.msg);

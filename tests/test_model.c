@@ -157,8 +157,8 @@ typedef struct tbatch {
 
 /* Random inputs and targets for spec s with the given lengths. Padding steps
  * hold junk (ids out of the vocabulary, large x) that must not matter. */
-static void tbatch_fill(tbatch *tb, const model_spec *s, size_t T, size_t B,
-                        const int32_t *lengths, uint64_t seed) {
+static void tbatch_fill(tbatch *tb, const model_spec *s, size_t T, size_t B, const int32_t *lengths,
+                        uint64_t seed) {
     memset(tb, 0, sizeof *tb);
     rnnlab_rng rng;
     rng_seed(&rng, seed, 3);
@@ -215,15 +215,24 @@ Test(model, names_shapes_order_match_torch) {
         const char *name;
         size_t ndim, r, c;
     } want[] = {
-        {"rnn.weight_ih_l0", 2, 3, 5},         {"rnn.weight_hh_l0", 2, 3, 3},
-        {"rnn.bias_ih_l0", 1, 3, 0},           {"rnn.bias_hh_l0", 1, 3, 0},
-        {"rnn.weight_ih_l0_reverse", 2, 3, 5}, {"rnn.weight_hh_l0_reverse", 2, 3, 3},
-        {"rnn.bias_ih_l0_reverse", 1, 3, 0},   {"rnn.bias_hh_l0_reverse", 1, 3, 0},
-        {"rnn.weight_ih_l1", 2, 3, 6},         {"rnn.weight_hh_l1", 2, 3, 3},
-        {"rnn.bias_ih_l1", 1, 3, 0},           {"rnn.bias_hh_l1", 1, 3, 0},
-        {"rnn.weight_ih_l1_reverse", 2, 3, 6}, {"rnn.weight_hh_l1_reverse", 2, 3, 3},
-        {"rnn.bias_ih_l1_reverse", 1, 3, 0},   {"rnn.bias_hh_l1_reverse", 1, 3, 0},
-        {"out.weight", 2, 4, 6},               {"out.bias", 1, 4, 0},
+        {"rnn.weight_ih_l0", 2, 3, 5},
+        {"rnn.weight_hh_l0", 2, 3, 3},
+        {"rnn.bias_ih_l0", 1, 3, 0},
+        {"rnn.bias_hh_l0", 1, 3, 0},
+        {"rnn.weight_ih_l0_reverse", 2, 3, 5},
+        {"rnn.weight_hh_l0_reverse", 2, 3, 3},
+        {"rnn.bias_ih_l0_reverse", 1, 3, 0},
+        {"rnn.bias_hh_l0_reverse", 1, 3, 0},
+        {"rnn.weight_ih_l1", 2, 3, 6},
+        {"rnn.weight_hh_l1", 2, 3, 3},
+        {"rnn.bias_ih_l1", 1, 3, 0},
+        {"rnn.bias_hh_l1", 1, 3, 0},
+        {"rnn.weight_ih_l1_reverse", 2, 3, 6},
+        {"rnn.weight_hh_l1_reverse", 2, 3, 3},
+        {"rnn.bias_ih_l1_reverse", 1, 3, 0},
+        {"rnn.bias_hh_l1_reverse", 1, 3, 0},
+        {"out.weight", 2, 4, 6},
+        {"out.bias", 1, 4, 0},
     };
     const size_t n = sizeof want / sizeof want[0];
     cr_assert_eq(model_num_tensors(m), n);
@@ -446,8 +455,8 @@ static void padding_case(model_spec s, uint64_t seed) {
     }
     cr_expect(fabs(loss_all - loss_sum) < 1e-4, "loss %.7g vs %.7g", loss_all, loss_sum);
     for (size_t i = 0; i < P; i++)
-        cr_expect(fabs(grad_all[i] - grad_sum[i]) < 1e-4, "grad[%zu] padded %.7g vs alone %.7g",
-                  i, grad_all[i], grad_sum[i]);
+        cr_expect(fabs(grad_all[i] - grad_sum[i]) < 1e-4, "grad[%zu] padded %.7g vs alone %.7g", i,
+                  grad_all[i], grad_sum[i]);
     free(keep);
     free(grad_all);
     free(grad_sum);
@@ -456,8 +465,7 @@ static void padding_case(model_spec s, uint64_t seed) {
 }
 
 Test(model, padding_equals_unpadded_per_step) {
-    padding_case(spec_make(RNNLAB_INPUT_IDS, 5, 4, 2, 1, 3, RNNLAB_HEAD_PER_STEP, act("tanh")),
-                 31);
+    padding_case(spec_make(RNNLAB_INPUT_IDS, 5, 4, 2, 1, 3, RNNLAB_HEAD_PER_STEP, act("tanh")), 31);
 }
 
 Test(model, padding_equals_unpadded_last_step) {
@@ -861,7 +869,7 @@ Test(model, write_torch_parity_fixture) {
               spec_make(RNNLAB_INPUT_DENSE, 3, 4, 2, 1, 3, RNNLAB_HEAD_LAST, act("tanh")), lens, 5,
               3);
     dump_case(f, "relu", 103,
-              spec_make(RNNLAB_INPUT_DENSE, 3, 4, 1, 0, 2, RNNLAB_HEAD_LAST, act("relu")), lens1,
-              3, 3);
+              spec_make(RNNLAB_INPUT_DENSE, 3, 4, 1, 0, 2, RNNLAB_HEAD_LAST, act("relu")), lens1, 3,
+              3);
     cr_assert(!ferror(f) && fclose(f) == 0, "writing %s failed", path);
 }

@@ -124,8 +124,12 @@ static void rig_open(rig *r, size_t V, size_t H, size_t T, size_t B, size_t thre
         r->ids[i] = (int32_t)rng_below(&rng, V);
         r->tids[i] = (int32_t)rng_below(&rng, V);
     }
-    r->b = (rnnlab_batch){.T = T, .B = B, .ids = r->ids, .mask = r->mask,
-                          .target_ids = r->tids, .target_mask = r->mask};
+    r->b = (rnnlab_batch){.T = T,
+                          .B = B,
+                          .ids = r->ids,
+                          .mask = r->mask,
+                          .target_ids = r->tids,
+                          .target_mask = r->mask};
 }
 
 static void rig_close(rig *r) {
@@ -145,8 +149,8 @@ static void rig_step(rig *r) {
     float *logits;
     size_t rows, correct;
     double loss;
-    cr_assert_eq(model_forward(r->m, &r->b, r->steps > 0, &logits, &rows, &g_err), RNNLAB_OK,
-                 "%s", g_err.msg);
+    cr_assert_eq(model_forward(r->m, &r->b, r->steps > 0, &logits, &rows, &g_err), RNNLAB_OK, "%s",
+                 g_err.msg);
     rnnlab_loss_batch lb = {rows, r->V, r->tids, NULL, r->mask};
     cr_assert_eq(r->loss->forward(r->loss_self, logits, &lb, &loss, &correct, r->dlogits),
                  RNNLAB_OK, "%s", g_err.msg);
@@ -217,8 +221,7 @@ Test(perf, small_m_kernel_matches_builtin) {
             for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
                 for (size_t bi = 0; bi < 3; bi++) {
                     const size_t n = ns[ni], k = ks[ki], ldc = n + PAD;
-                    for (size_t i = 0; i < m * ldc; i++)
-                        c1[i] = c2[i] = (float)rng_uniform(&rng);
+                    for (size_t i = 0; i < m * ldc; i++) c1[i] = c2[i] = (float)rng_uniform(&rng);
                     if (betas[bi] == 0.0f)
                         for (size_t i = 0; i < m * ldc; i++) c1[i] = NAN; /* must not be read */
                     gemm_f32(0, 0, m, n, k, -0.5f, a, k + PAD, b, n + PAD, betas[bi], c1, ldc);

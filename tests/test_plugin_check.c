@@ -116,14 +116,17 @@ Test(plugin_check, the_report_has_one_line_per_check_and_a_summary) {
 }
 
 Test(plugin_check, backward_sign_error_fails_the_derivative_contract) {
-    expect_fail("sign_error", (const char *const[]){"activation sign_error", "backward_f64 vs "
-                                                    "central differences",
-                                                    "breaks \"backward_f64 returns f'(x) * dy\"",
-                                                    "at x = -", "central differences of forward_f64 give", NULL});
+    expect_fail("sign_error",
+                (const char *const[]){"activation sign_error",
+                                      "backward_f64 vs "
+                                      "central differences",
+                                      "breaks \"backward_f64 returns f'(x) * dy\"", "at x = -",
+                                      "central differences of forward_f64 give", NULL});
 }
 
 Test(plugin_check, masked_rows_leaking_gradient_fail) {
-    expect_fail("mask_leak", (const char *const[]){"loss mask_leak", "masked rows contribute "
+    expect_fail("mask_leak", (const char *const[]){"loss mask_leak",
+                                                   "masked rows contribute "
                                                    "nothing",
                                                    "masked row 2 has dlogits", NULL});
 }
@@ -151,9 +154,9 @@ Test(plugin_check, a_crashing_plugin_is_reported_not_fatal) {
 }
 
 Test(plugin_check, a_second_exported_symbol_fails) {
-    expect_fail("extra_symbol", (const char *const[]){"exported symbols",
-                                                      "exports exactly one symbol",
-                                                      "tanh_helper", NULL});
+    expect_fail("extra_symbol",
+                (const char *const[]){"exported symbols", "exports exactly one symbol",
+                                      "tanh_helper", NULL});
 }
 
 Test(plugin_check, leaked_host_blocks_fail) {
@@ -163,8 +166,8 @@ Test(plugin_check, leaked_host_blocks_fail) {
 
 Test(plugin_check, stamp_and_descriptor_errors_fail_before_any_kind_check) {
     expect_fail("major_newer", (const char *const[]){"stamp, descriptor", "ABI major", NULL});
-    expect_fail("no_entry", (const char *const[]){"exports exactly one symbol",
-                                                  "it is not exported", NULL});
+    expect_fail("no_entry",
+                (const char *const[]){"exports exactly one symbol", "it is not exported", NULL});
     expect_fail("missing_op", (const char *const[]){"required op 'backward'", NULL});
 }
 

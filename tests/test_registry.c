@@ -237,8 +237,8 @@ Test(registry, broken_plugin_in_a_dir_fails_the_dir) {
 /* ---- refusals: dlopen and the entry point -------------------------------- */
 
 Test(registry, missing_file_is_an_io_error) {
-    expect_refused("/nonexistent/rnnlab/x.so", RNNLAB_ERR_IO, "cannot open plugin",
-                   "No such file", NULL);
+    expect_refused("/nonexistent/rnnlab/x.so", RNNLAB_ERR_IO, "cannot open plugin", "No such file",
+                   NULL);
 }
 
 Test(registry, not_a_shared_object_quotes_dlerror) {
@@ -284,8 +284,7 @@ Test(registry, abi_major_newer) {
     snprintf(expect, sizeof expect,
              "%s: ABI major version %d, this rnnlab has %d: rebuild the plugin against rnnlab "
              "%d.x headers, or upgrade rnnlab",
-             broken_path("major_newer"), RNNLAB_ABI_MAJOR + 1, RNNLAB_ABI_MAJOR,
-             RNNLAB_ABI_MAJOR);
+             broken_path("major_newer"), RNNLAB_ABI_MAJOR + 1, RNNLAB_ABI_MAJOR, RNNLAB_ABI_MAJOR);
     expect_refused(broken_path("major_newer"), RNNLAB_ERR_PLUGIN, expect, NULL);
 }
 
@@ -294,8 +293,7 @@ Test(registry, abi_major_older) {
     snprintf(expect, sizeof expect,
              "%s: ABI major version %d, this rnnlab has %d: rebuild the plugin against rnnlab "
              "%d.x headers",
-             broken_path("major_older"), RNNLAB_ABI_MAJOR - 1, RNNLAB_ABI_MAJOR,
-             RNNLAB_ABI_MAJOR);
+             broken_path("major_older"), RNNLAB_ABI_MAJOR - 1, RNNLAB_ABI_MAJOR, RNNLAB_ABI_MAJOR);
     expect_refused(broken_path("major_older"), RNNLAB_ERR_PLUGIN, NULL);
     cr_assert_str_eq(err.msg, expect);
 }
@@ -362,8 +360,8 @@ Test(registry, bad_component_kind) {
 }
 
 Test(registry, schema_duplicate_key) {
-    expect_refused(broken_path("dup_key"), RNNLAB_ERR_PLUGIN,
-                   "param 'alpha' is declared twice", NULL);
+    expect_refused(broken_path("dup_key"), RNNLAB_ERR_PLUGIN, "param 'alpha' is declared twice",
+                   NULL);
 }
 
 Test(registry, schema_enum_without_choices) {
@@ -377,8 +375,8 @@ Test(registry, schema_optional_param_without_default) {
 }
 
 Test(registry, schema_unknown_type) {
-    expect_refused(broken_path("bad_type"), RNNLAB_ERR_PLUGIN,
-                   "param 'alpha' has unknown type 9", NULL);
+    expect_refused(broken_path("bad_type"), RNNLAB_ERR_PLUGIN, "param 'alpha' has unknown type 9",
+                   NULL);
 }
 
 Test(registry, refusal_leaves_the_registry_usable) {

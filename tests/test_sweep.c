@@ -93,8 +93,8 @@ Test(sweep, axis_syntax) {
     expect_axis("log(1e-3, 1e-1, 3)", 3, (const char *const[]){"0.001", "0.01", "0.1"});
     expect_axis("lin(0, 1, 5)", 5, (const char *const[]){"0", "0.25", "0.5", "0.75", "1"});
     expect_axis("../data/x.txt", 1, (const char *const[]){"../data/x.txt"});
-    const char *bad[] = {"", "a,,b", "log(1, 2)", "log(0, 1, 3)", "lin(0, 1, 0)", "5..1",
-                         "lin(a, 1, 2)"};
+    const char *bad[] = {"",     "a,,b",        "log(1, 2)", "log(0, 1, 3)", "lin(0, 1, 0)",
+                         "5..1", "lin(a, 1, 2)"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char **v;
         size_t n;
@@ -212,9 +212,9 @@ Test(sweep, syntax_errors_name_the_line) {
     cr_expect_eq(load_error("[sweep]\nbase = base.ini\nseeds = 1..2\ntrain.seed = 3\n", &err),
                  RNNLAB_ERR_INVALID);
     cr_expect(strstr(err.msg, "s.ini:4:") != NULL, "%s", err.msg);
-    cr_expect_eq(load_error("[sweep]\nbase = base.ini\nmode = random\nsamples = 9\na.b = 1, 2\n",
-                            &err),
-                 RNNLAB_ERR_INVALID);
+    cr_expect_eq(
+        load_error("[sweep]\nbase = base.ini\nmode = random\nsamples = 9\na.b = 1, 2\n", &err),
+        RNNLAB_ERR_INVALID);
     drop_tmp();
 }
 
@@ -346,8 +346,8 @@ static void make_fake(fake *f, int with_diag) {
                 add_row(r, f->rows[i], 10, "diag", name, pow(10.0, t - 3) * (double)(1 + i % 3));
             }
     }
-    f->in = (report_input){"fake", fake_keys, 1, fake_values, 2, fake_baseline, f->runs, 6,
-                           "dev", "loss", 0, 0};
+    f->in = (report_input){"fake",  fake_keys, 1,     fake_values, 2, fake_baseline,
+                           f->runs, 6,         "dev", "loss",      0, 0};
 }
 
 static char *capture(int (*fn)(const report_input *, FILE *, rnnlab_err *), const report_input *in,
@@ -425,8 +425,9 @@ Test(sweep, metrics_parsing) {
     cr_expect_str_eq(rows[1].split, "dev");
     cr_expect(isnan(rows[1].value));
     free(rows);
-    cr_expect_eq(report_parse_metrics("step,split,metric,value\n1,train\n", "m.csv", &rows, &n, &err),
-                 RNNLAB_ERR_FORMAT);
+    cr_expect_eq(
+        report_parse_metrics("step,split,metric,value\n1,train\n", "m.csv", &rows, &n, &err),
+        RNNLAB_ERR_FORMAT);
     cr_expect(strstr(err.msg, "m.csv:2:") != NULL, "%s", err.msg);
 }
 
@@ -540,7 +541,8 @@ Test(sweep, end_to_end_resume_claims_verify) {
     for (size_t i = 0; i < 4; i++) cr_assert_eq(done_mtime(p, i, &t0[i]), 0, "run %zu done", i);
     snprintf(path, sizeof path, "%s/runs.csv", p->out_dir);
     cr_expect_eq(count_in_file(path, ",ok,"), 4);
-    const char *outputs[] = {"summary.csv", "summary.md", "curves.svg", "final.svg", "gradient.svg"};
+    const char *outputs[] = {"summary.csv", "summary.md", "curves.svg", "final.svg",
+                             "gradient.svg"};
     for (size_t k = 0; k < 5; k++) {
         snprintf(path, sizeof path, "%s/%s", p->out_dir, outputs[k]);
         cr_expect_eq(access(path, R_OK), 0, "%s", path);

@@ -84,8 +84,10 @@ Test(tokenizer, round_trip_english_korean_emoji) {
 
 Test(tokenizer, vocab_is_ascending_and_extension_is_stable) {
     void *a = make(NULL), *b = make(NULL);
-    fit(a, "cab\xed\x95\x9c" "ba"); /* c a b 한 b a */
-    fit(b, "\xed\x95\x9c" "abc");
+    fit(a, "cab\xed\x95\x9c"
+           "ba"); /* c a b 한 b a */
+    fit(b, "\xed\x95\x9c"
+           "abc");
     const char *want[] = {"<unk>", "a", "b", "c", "\xed\x95\x9c"};
     cr_assert_eq(ops->vocab_size(a), 5);
     cr_assert_eq(ops->vocab_size(b), 5);
@@ -117,7 +119,8 @@ Test(tokenizer, unseen_is_unk_and_decodes_to_replacement) {
     int32_t want[4] = {1, 0, 2, 0};
     for (int i = 0; i < 4; i++) cr_expect_eq(ids[i], want[i], "ids[%d] = %d", i, ids[i]);
     char *text = decode(t, ids, n);
-    cr_expect_str_eq(text, "a\xef\xbf\xbd" "b\xef\xbf\xbd");
+    cr_expect_str_eq(text, "a\xef\xbf\xbd"
+                           "b\xef\xbf\xbd");
     cr_expect_str_eq(ops->token_text(t, 0), "<unk>");
     free(ids);
     free(text);
@@ -178,18 +181,36 @@ static const struct {
     const char *bytes, *what;
     const char *replaced; /* Python's bytes.decode('utf-8', 'replace') of "ab" bytes "c" */
 } INVALID[] = {
-    {"\x80", "lone continuation", "ab\xef\xbf\xbd" "c"},
-    {"\xc0\xaf", "overlong C0", "ab\xef\xbf\xbd\xef\xbf\xbd" "c"},
-    {"\xc1\xbf", "overlong C1", "ab\xef\xbf\xbd\xef\xbf\xbd" "c"},
-    {"\xe0\x80\x80", "overlong E0", "ab\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "c"},
+    {"\x80", "lone continuation",
+     "ab\xef\xbf\xbd"
+     "c"},
+    {"\xc0\xaf", "overlong C0",
+     "ab\xef\xbf\xbd\xef\xbf\xbd"
+     "c"},
+    {"\xc1\xbf", "overlong C1",
+     "ab\xef\xbf\xbd\xef\xbf\xbd"
+     "c"},
+    {"\xe0\x80\x80", "overlong E0",
+     "ab\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+     "c"},
     {"\xf0\x8f\xbf\xbf", "overlong F0",
-     "ab\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "c"},
-    {"\xed\xa0\x80", "surrogate", "ab\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "c"},
+     "ab\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+     "c"},
+    {"\xed\xa0\x80", "surrogate",
+     "ab\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+     "c"},
     {"\xf4\x90\x80\x80", "above U+10FFFF",
-     "ab\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "c"},
-    {"\xf5\x80", "F5 lead", "ab\xef\xbf\xbd\xef\xbf\xbd" "c"},
-    {"\xe4\xb8", "truncated 3-byte", "ab\xef\xbf\xbd" "c"},
-    {"\xf0\x9f\x98", "truncated 4-byte", "ab\xef\xbf\xbd" "c"},
+     "ab\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+     "c"},
+    {"\xf5\x80", "F5 lead",
+     "ab\xef\xbf\xbd\xef\xbf\xbd"
+     "c"},
+    {"\xe4\xb8", "truncated 3-byte",
+     "ab\xef\xbf\xbd"
+     "c"},
+    {"\xf0\x9f\x98", "truncated 4-byte",
+     "ab\xef\xbf\xbd"
+     "c"},
 };
 
 Test(tokenizer, invalid_utf8_reports_offset) {
@@ -237,7 +258,8 @@ Test(tokenizer, replace_mode_matches_python) {
 Test(tokenizer, save_load_round_trip) {
     void *a = make(NULL);
     fit(a, MIXED);
-    fit(a, "\xc3\xa9" "A"); /* extension: ids beyond ascending order */
+    fit(a, "\xc3\xa9"
+           "A"); /* extension: ids beyond ascending order */
     char *buf;
     size_t len;
     cr_assert_eq(ops->save(a, &buf, &len), 0, "%s", err.msg);

@@ -308,7 +308,9 @@ Test(tokenizers, word_deterministic_and_save_format) {
 Test(tokenizers, word_save_load_round_trip) {
     tok a = make("word", "split", "whitespace", "min_freq", "2", NULL);
     /* Backslashes, control bytes and invalid UTF-8 must survive the state. */
-    const char *text = "a\\b a\\b \xff\xfe \xff\xfe c\x01" "d c\x01" "d 한국 한국 once \xc3";
+    const char *text = "a\\b a\\b \xff\xfe \xff\xfe c\x01"
+                       "d c\x01"
+                       "d 한국 한국 once \xc3";
     fit(a, text);
     fit(a, KOREAN);
     char *sa = save(a);
@@ -735,8 +737,8 @@ Test(tokenizers, bpe_counting_convention) {
 Test(tokenizers, bpe_one_megabyte_vocab_2000) {
     rnnlab_rng r;
     rng_seed(&r, 5, 0);
-    static const char *const stems[] = {"train", "model", "token", "hidden", "state", "gradient",
-                                        "한국어", "layer", "weight", "loss", "batch", "epoch"};
+    static const char *const stems[] = {"train",  "model", "token",  "hidden", "state", "gradient",
+                                        "한국어", "layer", "weight", "loss",   "batch", "epoch"};
     static const char *const ends[] = {"", "s", "ed", "ing", "er", ",", ".", "ly"};
     size_t cap = 1100000, len = 0;
     char *text = malloc(cap + 64);

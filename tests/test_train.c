@@ -21,9 +21,9 @@ static char tmpdir[256];
 /* A small corpus with real structure (repeated phrases) so a model can
  * learn something in two epochs. */
 static void write_corpus(const char *path) {
-    static const char *const phrases[] = {
-        "the cat sat on the mat. ", "a dog ran in the park. ", "we read a book at night. ",
-        "they saw the light. ",     "she can play the game. ", "it is a fine day. "};
+    static const char *const phrases[] = {"the cat sat on the mat. ",  "a dog ran in the park. ",
+                                          "we read a book at night. ", "they saw the light. ",
+                                          "she can play the game. ",   "it is a fine day. "};
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     unsigned x = 7;
@@ -37,14 +37,15 @@ static void write_corpus(const char *path) {
 static void write_config(const char *path, const char *extra) {
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
-    fprintf(f,
-            "[data]\nname = text\ntrain = corpus.txt\nvalid_fraction = 0.1\nbatch_size = 4\nbptt = 16\n"
-            "[tokenizer]\nname = char\n"
-            "[model]\nactivation = tanh\nhidden_size = 16\n"
-            "[loss]\nname = softmax_xent\n"
-            "[optimizer]\nname = sgd\nlr = 0.2\nmomentum = 0.5\n"
-            "[train]\nseed = 3\nepochs = 3\nclip_norm = 5\nlog_every = 10\n%s",
-            extra ? extra : "");
+    fprintf(
+        f,
+        "[data]\nname = text\ntrain = corpus.txt\nvalid_fraction = 0.1\nbatch_size = 4\nbptt = 16\n"
+        "[tokenizer]\nname = char\n"
+        "[model]\nactivation = tanh\nhidden_size = 16\n"
+        "[loss]\nname = softmax_xent\n"
+        "[optimizer]\nname = sgd\nlr = 0.2\nmomentum = 0.5\n"
+        "[train]\nseed = 3\nepochs = 3\nclip_norm = 5\nlog_every = 10\n%s",
+        extra ? extra : "");
     fclose(f);
 }
 

@@ -135,7 +135,7 @@ typedef enum rnnlab_param_type {
 } rnnlab_param_type;
 
 enum {
-    RNNLAB_PARAM_REQUIRED = 1u << 0, /* no default: the config must set it */
+    RNNLAB_PARAM_REQUIRED = 1u << 0,  /* no default: the config must set it */
     RNNLAB_PARAM_LOG_SCALE = 1u << 1, /* sweeps should space values geometrically */
     RNNLAB_PARAM_PATH = 1u << 2       /* a file path, resolved against the config's folder */
 };
@@ -195,9 +195,11 @@ typedef struct rnnlab_stamp {
     uint32_t reserved;    /* zero */
 } rnnlab_stamp;
 
-#define RNNLAB_STAMP_INIT                                                                          \
-    { RNNLAB_ABI_MAGIC, RNNLAB_ABI_MAJOR, RNNLAB_ABI_MINOR, (uint16_t)sizeof(rnnlab_real),         \
-      (uint16_t)sizeof(size_t), 0u }
+#define RNNLAB_STAMP_INIT                                                                    \
+    {                                                                                        \
+        RNNLAB_ABI_MAGIC, RNNLAB_ABI_MAJOR, RNNLAB_ABI_MINOR, (uint16_t)sizeof(rnnlab_real), \
+            (uint16_t)sizeof(size_t), 0u                                                     \
+    }
 
 typedef struct rnnlab_plugin {
     rnnlab_stamp stamp;
@@ -261,9 +263,9 @@ typedef enum rnnlab_target_kind {
 /* The inputs of one loss evaluation over `rows` rows of `cols` outputs. */
 typedef struct rnnlab_loss_batch {
     size_t rows, cols;
-    const int32_t *ids;         /* (rows) class ids, for RNNLAB_TARGET_CLASS */
-    const rnnlab_real *values;  /* (rows, cols) targets, for RNNLAB_TARGET_REAL */
-    const uint8_t *mask;        /* (rows) 1 = counts, 0 = ignored; NULL = all count */
+    const int32_t *ids;        /* (rows) class ids, for RNNLAB_TARGET_CLASS */
+    const rnnlab_real *values; /* (rows, cols) targets, for RNNLAB_TARGET_REAL */
+    const uint8_t *mask;       /* (rows) 1 = counts, 0 = ignored; NULL = all count */
 } rnnlab_loss_batch;
 
 typedef struct rnnlab_loss_ops {
@@ -399,15 +401,15 @@ typedef struct rnnlab_data_info {
  * every array at the sizes of rnnlab_data_info (T = max_len, B =
  * batch_size) and the loader fills them; unused entries must be zeroed. */
 typedef struct rnnlab_batch {
-    size_t T, B;         /* set by the loader: steps and sequences in this batch */
-    int32_t *ids;        /* (T, B) token ids, IDS input */
-    rnnlab_real *x;      /* (T, B, input_size), DENSE input */
-    uint8_t *mask;       /* (T, B) 1 = real step, 0 = padding */
-    int32_t *lengths;    /* (B) real steps per sequence: mask[t][b] == (t < lengths[b]) */
-    int32_t *target_ids; /* CLASS targets: (T, B) per step, (B) last */
+    size_t T, B;                /* set by the loader: steps and sequences in this batch */
+    int32_t *ids;               /* (T, B) token ids, IDS input */
+    rnnlab_real *x;             /* (T, B, input_size), DENSE input */
+    uint8_t *mask;              /* (T, B) 1 = real step, 0 = padding */
+    int32_t *lengths;           /* (B) real steps per sequence: mask[t][b] == (t < lengths[b]) */
+    int32_t *target_ids;        /* CLASS targets: (T, B) per step, (B) last */
     rnnlab_real *target_values; /* REAL targets: (T, B, output_size) per step,
                                    (B, output_size) last */
-    uint8_t *target_mask; /* (T, B) per step, (B) last: 1 = scored */
+    uint8_t *target_mask;       /* (T, B) per step, (B) last: 1 = scored */
 } rnnlab_batch;
 
 typedef struct rnnlab_loader_ops {

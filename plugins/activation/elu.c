@@ -50,8 +50,8 @@ static int fwd(const void *self, const rnnlab_real *x, rnnlab_real *y, size_t n)
 }
 
 /* x, dy, dx: (n); y is not read */
-static int bwd(const void *self, const rnnlab_real *x, const rnnlab_real *y,
-               const rnnlab_real *dy, rnnlab_real *dx, size_t n) {
+static int bwd(const void *self, const rnnlab_real *x, const rnnlab_real *y, const rnnlab_real *dy,
+               rnnlab_real *dx, size_t n) {
     (void)y;
     const rnnlab_real alpha = (rnnlab_real)((const elu *)self)->alpha;
     for (size_t i = 0; i < n; i++) dx[i] = x[i] > 0.0f ? dy[i] : alpha * expf(x[i]) * dy[i];

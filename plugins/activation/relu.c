@@ -13,8 +13,8 @@ static int fwd(const void *self, const rnnlab_real *x, rnnlab_real *y, size_t n)
 }
 
 /* From the output: y > 0 exactly where x > 0, so x is not needed. */
-static int bwd(const void *self, const rnnlab_real *x, const rnnlab_real *y,
-               const rnnlab_real *dy, rnnlab_real *dx, size_t n) {
+static int bwd(const void *self, const rnnlab_real *x, const rnnlab_real *y, const rnnlab_real *dy,
+               rnnlab_real *dx, size_t n) {
     (void)self;
     (void)x;
     for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;

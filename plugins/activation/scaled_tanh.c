@@ -56,8 +56,8 @@ static int fwd(const void *self, const rnnlab_real *x, rnnlab_real *y, size_t n)
 }
 
 /* y, dy, dx: (n); x is not read */
-static int bwd(const void *self, const rnnlab_real *x, const rnnlab_real *y,
-               const rnnlab_real *dy, rnnlab_real *dx, size_t n) {
+static int bwd(const void *self, const rnnlab_real *x, const rnnlab_real *y, const rnnlab_real *dy,
+               rnnlab_real *dx, size_t n) {
     (void)x;
     const scaled_tanh *a = self;
     const rnnlab_real alpha = (rnnlab_real)a->alpha, beta = (rnnlab_real)a->beta;

@@ -32,8 +32,8 @@ static int fwd(const void *self, const rnnlab_real *x, rnnlab_real *y, size_t n)
     return RNNLAB_OK;
 }
 
-static int bwd(const void *self, const rnnlab_real *x, const rnnlab_real *y,
-               const rnnlab_real *dy, rnnlab_real *dx, size_t n) {
+static int bwd(const void *self, const rnnlab_real *x, const rnnlab_real *y, const rnnlab_real *dy,
+               rnnlab_real *dx, size_t n) {
     (void)self;
     (void)x;
     for (size_t i = 0; i < n; i++) dx[i] = dy[i] * y[i] * (1.0f - y[i]);

@@ -20,7 +20,11 @@ static inline float tanh_vec(float v) {
     float a = fabsf(v);
     float z = v * v;
     float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z +
-                    1.33314422036e-1f) * z - 3.33332819422e-1f) * z * v + v;
+                    1.33314422036e-1f) *
+                       z -
+                   3.33332819422e-1f) *
+                      z * v +
+                  v;
     float c = a < 9.0f ? a : 9.0f;
     float big = copysignf(1.0f - 2.0f / (vec_expf(2.0f * c) + 1.0f), v);
     float r = a < 0.625f ? small : big;
@@ -42,8 +46,8 @@ static int fwd(const void *self, const rnnlab_real *x, rnnlab_real *y, size_t n)
 }
 
 /* d tanh(x)/dx = 1 - tanh(x)^2, from the output: no second tanh. */
-static int bwd(const void *self, const rnnlab_real *x, const rnnlab_real *y,
-               const rnnlab_real *dy, rnnlab_real *dx, size_t n) {
+static int bwd(const void *self, const rnnlab_real *x, const rnnlab_real *y, const rnnlab_real *dy,
+               rnnlab_real *dx, size_t n) {
     (void)self;
     (void)x;
     for (size_t i = 0; i < n; i++) dx[i] = dy[i] * (1.0f - y[i] * y[i]);

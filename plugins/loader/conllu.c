@@ -103,12 +103,12 @@ static const rnnlab_param conllu_params[] = {
 
 /* One split, encoded: sequences back to back in ids/tags. */
 typedef struct cl_split {
-    int32_t *ids;   /* (ntok) word ids */
-    int32_t *tags;  /* (ntok) label ids */
+    int32_t *ids;  /* (ntok) word ids */
+    int32_t *tags; /* (ntok) label ids */
     size_t ntok;
-    size_t *start;  /* (nseq) offset of each sequence in ids */
-    int32_t *len;   /* (nseq) words in each sequence, 1..max_len */
-    size_t *order;  /* (nseq) sequence indices in the order of the current pass */
+    size_t *start; /* (nseq) offset of each sequence in ids */
+    int32_t *len;  /* (nseq) words in each sequence, 1..max_len */
+    size_t *order; /* (nseq) sequence indices in the order of the current pass */
     size_t nseq;
 } cl_split;
 
@@ -118,7 +118,7 @@ typedef struct conllu {
     uint64_t seed;
     int column, on_long;
     size_t batch_size, max_len;
-    size_t vocab; /* the tokenizer's vocab_size once fitted or restored */
+    size_t vocab;        /* the tokenizer's vocab_size once fitted or restored */
     char *label_blob;    /* the labels back to back, each NUL-terminated */
     const char **labels; /* (nlabels) into label_blob; the last is "<unk>" */
     size_t nlabels;
@@ -136,10 +136,10 @@ typedef struct cl_word {
 /* A file split in place into words and sentences. */
 typedef struct cl_parsed {
     const char *path;
-    char *text;       /* the file, its tabs and newlines overwritten by NULs */
-    cl_word *words;   /* (nwords) */
+    char *text;     /* the file, its tabs and newlines overwritten by NULs */
+    cl_word *words; /* (nwords) */
     size_t nwords, word_cap;
-    size_t *sent;     /* (nsent + 1) first word of each sentence, sent[nsent] = nwords */
+    size_t *sent; /* (nsent + 1) first word of each sentence, sent[nsent] = nwords */
     size_t nsent, sent_cap;
 } cl_parsed;
 
@@ -188,8 +188,8 @@ static int parse_word_line(const rnnlab_host *h, cl_parsed *p, char *line, size_
     for (const char *c = line; *c; c++) n += *c == '\t';
     if (n != CONLLU_COLUMNS)
         return h->set_error(h, RNNLAB_ERR_FORMAT,
-                            "%s:%zu: expected 10 tab-separated columns, found %zu", p->path,
-                            lineno, n);
+                            "%s:%zu: expected 10 tab-separated columns, found %zu", p->path, lineno,
+                            n);
     col[0] = line;
     for (size_t k = 1; k < CONLLU_COLUMNS; k++) {
         char *tab = strchr(col[k - 1], '\t');
@@ -213,18 +213,18 @@ static int parse_word_line(const rnnlab_host *h, cl_parsed *p, char *line, size_
                             p->path, lineno, id, *words_in_sentence + 1);
     const char *tag = col[column == COLUMN_XPOS ? 4 : 3];
     if (col[1][0] == '\0')
-        return h->set_error(h, RNNLAB_ERR_FORMAT, "%s:%zu: empty FORM (column 2)", p->path,
-                            lineno);
+        return h->set_error(h, RNNLAB_ERR_FORMAT, "%s:%zu: empty FORM (column 2)", p->path, lineno);
     if (tag[0] == '\0')
         return h->set_error(h, RNNLAB_ERR_FORMAT, "%s:%zu: empty %s (column %d)", p->path, lineno,
-                            column == COLUMN_XPOS ? "XPOS" : "UPOS",
-                            column == COLUMN_XPOS ? 5 : 4);
+                            column == COLUMN_XPOS ? "XPOS" : "UPOS", column == COLUMN_XPOS ? 5 : 4);
     /* The tag set is saved one tag per line, CR-free (see the restore
      * check): a tag with a CR could be trained but never restored. */
     if (strchr(tag, '\r'))
-        return h->set_error(h, RNNLAB_ERR_FORMAT, "%s:%zu: %s (column %d) contains a carriage "
-                            "return (CR)", p->path, lineno,
-                            column == COLUMN_XPOS ? "XPOS" : "UPOS", column == COLUMN_XPOS ? 5 : 4);
+        return h->set_error(h, RNNLAB_ERR_FORMAT,
+                            "%s:%zu: %s (column %d) contains a carriage "
+                            "return (CR)",
+                            p->path, lineno, column == COLUMN_XPOS ? "XPOS" : "UPOS",
+                            column == COLUMN_XPOS ? 5 : 4);
     int rc = grow(h, (void **)&p->words, &p->word_cap, p->nwords + 1, sizeof *p->words);
     if (rc) return rc;
     p->words[p->nwords++] = (cl_word){.form = col[1], .tag = tag, .line = lineno};
@@ -239,14 +239,15 @@ static int parse_file(const rnnlab_host *h, const char *path, int column, cl_par
     p->path = path;
     int rc = read_file(h, path, &p->text, &len);
     if (rc) return rc;
-    if ((rc = grow(h, (void **)&p->sent, &p->sent_cap, 1, sizeof *p->sent)) != RNNLAB_OK)
-        return rc;
+    if ((rc = grow(h, (void **)&p->sent, &p->sent_cap, 1, sizeof *p->sent)) != RNNLAB_OK) return rc;
     p->sent[0] = 0;
     char *cur = p->text, *end = p->text + len, *line;
     while (rc == RNNLAB_OK && (line = next_line(&cur, end)) != NULL) {
         lineno++;
-        if (line[0] == '\0') rc = parsed_end_sentence(h, p, &in_sentence);
-        else if (line[0] != '#') rc = parse_word_line(h, p, line, lineno, column, &in_sentence);
+        if (line[0] == '\0')
+            rc = parsed_end_sentence(h, p, &in_sentence);
+        else if (line[0] != '#')
+            rc = parse_word_line(h, p, line, lineno, column, &in_sentence);
     }
     if (rc == RNNLAB_OK) rc = parsed_end_sentence(h, p, &in_sentence);
     if (rc == RNNLAB_OK && p->nsent == 0)

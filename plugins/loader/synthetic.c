@@ -99,13 +99,13 @@ static const rnnlab_param synthetic_params[] = {
 };
 
 typedef struct syn_split {
-    size_t n;          /* sequences */
-    float *values;     /* adding: (n, T) the value channel */
-    int32_t *marks;    /* adding: (n, 2) the two marked steps */
-    uint8_t *symbols;  /* copy: (n, 10) symbols to copy; reber: strings back to back */
+    size_t n;         /* sequences */
+    float *values;    /* adding: (n, T) the value channel */
+    int32_t *marks;   /* adding: (n, 2) the two marked steps */
+    uint8_t *symbols; /* copy: (n, 10) symbols to copy; reber: strings back to back */
     size_t nsym, sym_cap;
-    size_t *start;     /* reber: (n + 1) string i is symbols[start[i] .. start[i+1]) */
-    size_t *order;     /* (n) sequence indices in the order of the current pass */
+    size_t *start; /* reber: (n + 1) string i is symbols[start[i] .. start[i+1]) */
+    size_t *order; /* (n) sequence indices in the order of the current pass */
 } syn_split;
 
 typedef struct synthetic {
@@ -180,10 +180,8 @@ static int copy_generate(synthetic *S, syn_split *s, rnnlab_rng *rng) {
 static const struct {
     uint8_t sym[2], next[2];
 } reber_graph[REBER_EXIT] = {
-    [1] = {{R_T, R_P}, {2, 3}},
-    [2] = {{R_S, R_X}, {2, 4}},
-    [3] = {{R_T, R_V}, {3, 5}},
-    [4] = {{R_X, R_S}, {3, REBER_EXIT}},
+    [1] = {{R_T, R_P}, {2, 3}},          [2] = {{R_S, R_X}, {2, 4}},
+    [3] = {{R_T, R_V}, {3, 5}},          [4] = {{R_X, R_S}, {3, REBER_EXIT}},
     [5] = {{R_P, R_V}, {4, REBER_EXIT}},
 };
 
@@ -335,8 +333,7 @@ static int synthetic_open(const rnnlab_host *host, const rnnlab_value *params,
     /* Nothing is saved (no save_labels), so a restored state must be "". */
     if (restored && *restored)
         return host->set_error(host, RNNLAB_ERR_FORMAT,
-                               "synthetic: restored labels should be empty, got '%.40s'",
-                               restored);
+                               "synthetic: restored labels should be empty, got '%.40s'", restored);
     synthetic *S = host->alloc(host, sizeof *S);
     if (!S) return nomem(host);
     memset(S, 0, sizeof *S);
@@ -365,10 +362,12 @@ static int synthetic_info(const void *self, rnnlab_data_info *info) {
     rnnlab_data_info d = {
         .struct_size = info->struct_size,
         .input_kind = S->task == TASK_ADDING ? RNNLAB_INPUT_DENSE : RNNLAB_INPUT_IDS,
-        .input_size = S->task == TASK_ADDING ? 2 : S->task == TASK_COPY ? COPY_CLASSES
-                                                                         : REBER_CLASSES,
-        .output_size = S->task == TASK_ADDING ? 1 : S->task == TASK_COPY ? COPY_CLASSES
-                                                                          : REBER_CLASSES,
+        .input_size = S->task == TASK_ADDING ? 2
+                      : S->task == TASK_COPY ? COPY_CLASSES
+                                             : REBER_CLASSES,
+        .output_size = S->task == TASK_ADDING ? 1
+                       : S->task == TASK_COPY ? COPY_CLASSES
+                                              : REBER_CLASSES,
         .target_kind = S->task == TASK_ADDING ? RNNLAB_TARGET_REAL : RNNLAB_TARGET_CLASS,
         .head = S->task == TASK_ADDING ? RNNLAB_HEAD_LAST : RNNLAB_HEAD_PER_STEP,
         .batch_size = S->batch_size,
@@ -489,16 +488,18 @@ static int synthetic_batch(void *self, rnnlab_split split, size_t index, rnnlab_
     size_t nb = synthetic_num_batches(S, split);
     if (index >= nb)
         return S->host->set_error(S->host, RNNLAB_ERR_INVALID,
-                                  "synthetic: batch %zu of split %d, which has %zu batches",
-                                  index, (int)split, nb);
+                                  "synthetic: batch %zu of split %d, which has %zu batches", index,
+                                  (int)split, nb);
     int rc = batch_clear(S, out);
     if (rc) return rc;
     const syn_split *s = &S->split[split];
     size_t first = index * S->batch_size, B = s->n - first, T = S->max_len;
     if (B > S->batch_size) B = S->batch_size;
     const size_t *seqs = s->order + first;
-    if (S->task == TASK_ADDING) adding_fill(S, s, seqs, B, out);
-    else if (S->task == TASK_COPY) copy_fill(S, s, seqs, B, out);
+    if (S->task == TASK_ADDING)
+        adding_fill(S, s, seqs, B, out);
+    else if (S->task == TASK_COPY)
+        copy_fill(S, s, seqs, B, out);
     else {
         reber_fill(s, seqs, B, out);
         T = 0;

@@ -147,8 +147,9 @@ static int text_encode(text_loader *L, const text_source *src, int32_t **ids, si
     int rc = tk->encode(L->tok.self, src->text, src->len, NULL, 0, n);
     if (rc == RNNLAB_OK) {
         *ids = h->alloc(h, (*n ? *n : 1) * sizeof **ids);
-        if (!*ids) return h->set_error(h, RNNLAB_ERR_NOMEM, "text: out of memory encoding '%s'",
-                                       src->path);
+        if (!*ids)
+            return h->set_error(h, RNNLAB_ERR_NOMEM, "text: out of memory encoding '%s'",
+                                src->path);
         size_t again;
         rc = tk->encode(L->tok.self, src->text, src->len, *ids, *n, &again);
         if (rc == RNNLAB_OK && again != *n)
@@ -266,8 +267,8 @@ static int text_build(text_loader *L, const rnnlab_value *params, const char *re
     if (!rc) rc = text_optional(h, "test", params[P_TEST].s, &bufs[2], &test);
     if (!rc && !valid.text && params[P_VALID_FRACTION].r > 0.0) {
         size_t cut = text_split_point(train.text, train.len, params[P_VALID_FRACTION].r);
-        valid = (text_source){"valid (tail of train)", train_path, train.text + cut,
-                              train.len - cut};
+        valid =
+            (text_source){"valid (tail of train)", train_path, train.text + cut, train.len - cut};
         train.len = cut;
         if (cut == 0)
             rc = h->set_error(h, RNNLAB_ERR_INVALID,
@@ -289,8 +290,8 @@ static int text_build(text_loader *L, const rnnlab_value *params, const char *re
     return rc;
 }
 
-static int text_open(const rnnlab_host *host, const rnnlab_value *params,
-                     rnnlab_tokenizer_ref tok, const char *restored, uint64_t seed, void **self) {
+static int text_open(const rnnlab_host *host, const rnnlab_value *params, rnnlab_tokenizer_ref tok,
+                     const char *restored, uint64_t seed, void **self) {
     (void)seed; /* the stream order is fixed: nothing is random */
     double frac = params[P_VALID_FRACTION].r;
     if (params[P_BATCH_SIZE].i < 1 || params[P_BPTT].i < 1 || !(frac >= 0.0 && frac <= 0.5))
@@ -365,8 +366,8 @@ static int text_batch(void *self, rnnlab_split split, size_t index, rnnlab_batch
     const text_split *s = &L->split[split];
     if (index >= s->batches)
         return L->host->set_error(L->host, RNNLAB_ERR_INVALID,
-                                  "text: batch %zu requested, split %d has %zu", index,
-                                  (int)split, s->batches);
+                                  "text: batch %zu requested, split %d has %zu", index, (int)split,
+                                  s->batches);
     if (!out->ids || !out->mask || !out->lengths || !out->target_ids || !out->target_mask)
         return L->host->set_error(L->host, RNNLAB_ERR_INVALID,
                                   "text: batch arrays ids, mask, lengths, target_ids and "

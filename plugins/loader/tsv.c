@@ -286,8 +286,10 @@ static int text_encode(tsv *L, const char *path, const tsv_row *r, tsv_split *s,
     int rc = L->tok.ops->encode(L->tok.self, r->text, len, NULL, 0, n);
     if (rc) return rc;
     if (*n == 0)
-        return h->set_error(h, RNNLAB_ERR_INVALID, "%s:%zu: text becomes no tokens with this "
-                            "tokenizer", path, r->line);
+        return h->set_error(h, RNNLAB_ERR_INVALID,
+                            "%s:%zu: text becomes no tokens with this "
+                            "tokenizer",
+                            path, r->line);
     if (*n > L->max_len && L->on_long == LONG_ERROR)
         return h->set_error(h, RNNLAB_ERR_INVALID,
                             "%s:%zu: text of %zu tokens is longer than max_len = %zu (on_long = "
@@ -296,8 +298,7 @@ static int text_encode(tsv *L, const char *path, const tsv_row *r, tsv_split *s,
     if ((rc = grow(h, (void **)&s->ids, &s->tok_cap, s->ntok + *n, sizeof *s->ids)) != RNNLAB_OK)
         return rc;
     int32_t *ids = s->ids + s->ntok;
-    if ((rc = L->tok.ops->encode(L->tok.self, r->text, len, ids, *n, &got)) != RNNLAB_OK)
-        return rc;
+    if ((rc = L->tok.ops->encode(L->tok.self, r->text, len, ids, *n, &got)) != RNNLAB_OK) return rc;
     for (size_t i = 0; i < *n; i++)
         if (ids[i] < 0 || (size_t)ids[i] >= L->vocab)
             return h->set_error(h, RNNLAB_ERR_PLUGIN,
@@ -488,8 +489,8 @@ static int tsv_batch(void *self, rnnlab_split split, size_t index, rnnlab_batch 
     size_t nb = tsv_num_batches(L, split);
     if (index >= nb)
         return h->set_error(h, RNNLAB_ERR_INVALID,
-                            "tsv: batch %zu of split %d, which has %zu batches", index,
-                            (int)split, nb);
+                            "tsv: batch %zu of split %d, which has %zu batches", index, (int)split,
+                            nb);
     if (!out->ids || !out->mask || !out->lengths || !out->target_ids || !out->target_mask)
         return h->set_error(h, RNNLAB_ERR_INVALID,
                             "tsv: batch needs ids, mask, lengths, target_ids and target_mask");

@@ -39,8 +39,8 @@ static void mse_destroy(void *self) {
 static int mse_check(const mse *m, const rnnlab_loss_batch *b, size_t elems) {
     if (elems && !b->values)
         return m->host->set_error(m->host, RNNLAB_ERR_INVALID,
-                                   "mse: batch has no target values (rows = %zu, cols = %zu)",
-                                   b->rows, b->cols);
+                                  "mse: batch has no target values (rows = %zu, cols = %zu)",
+                                  b->rows, b->cols);
     return RNNLAB_OK;
 }
 

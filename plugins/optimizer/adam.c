@@ -27,45 +27,45 @@ typedef struct adam {
 
 enum { P_LR, P_BETA1, P_BETA2, P_EPS, P_WEIGHT_DECAY, P_AMSGRAD };
 
-#define ADAM_PARAMS(wd_default, wd_help)                                                          \
-    {                                                                                              \
-        [P_LR] = {.key = "lr",                                                                     \
-                  .type = RNNLAB_PARAM_REAL,                                                       \
-                  .default_value = "0.001",                                                        \
-                  .min = 0.0,                                                                      \
-                  .max = 1e6,                                                                      \
-                  .flags = RNNLAB_PARAM_LOG_SCALE,                                                 \
-                  .help = "Learning rate, before the schedule's factor."},                         \
-        [P_BETA1] = {.key = "beta1",                                                               \
-                     .type = RNNLAB_PARAM_REAL,                                                    \
-                     .default_value = "0.9",                                                       \
-                     .min = 0.0,                                                                   \
-                     .max = 1.0,                                                                   \
-                     .help = "Decay of the running mean of gradients (betas[0]); < 1."},           \
-        [P_BETA2] = {.key = "beta2",                                                               \
-                     .type = RNNLAB_PARAM_REAL,                                                    \
-                     .default_value = "0.999",                                                     \
-                     .min = 0.0,                                                                   \
-                     .max = 1.0,                                                                   \
-                     .help = "Decay of the running mean of squared gradients (betas[1]); < 1."},   \
-        [P_EPS] = {.key = "eps",                                                                   \
-                   .type = RNNLAB_PARAM_REAL,                                                      \
-                   .default_value = "1e-8",                                                        \
-                   .min = 0.0,                                                                     \
-                   .max = 1.0,                                                                     \
-                   .flags = RNNLAB_PARAM_LOG_SCALE,                                                \
-                   .help = "Added to the denominator for numerical stability."},                   \
-        [P_WEIGHT_DECAY] = {.key = "weight_decay",                                                 \
-                            .type = RNNLAB_PARAM_REAL,                                             \
-                            .default_value = wd_default,                                           \
-                            .min = 0.0,                                                            \
-                            .max = 1e6,                                                            \
-                            .help = wd_help},                                                      \
-        [P_AMSGRAD] = {.key = "amsgrad",                                                           \
-                       .type = RNNLAB_PARAM_BOOL,                                                  \
-                       .default_value = "false",                                                   \
-                       .help = "Use the running maximum of v (AMSGrad): one more state array."},   \
-        {.key = NULL},                                                                             \
+#define ADAM_PARAMS(wd_default, wd_help)                                                         \
+    {                                                                                            \
+        [P_LR] = {.key = "lr",                                                                   \
+                  .type = RNNLAB_PARAM_REAL,                                                     \
+                  .default_value = "0.001",                                                      \
+                  .min = 0.0,                                                                    \
+                  .max = 1e6,                                                                    \
+                  .flags = RNNLAB_PARAM_LOG_SCALE,                                               \
+                  .help = "Learning rate, before the schedule's factor."},                       \
+        [P_BETA1] = {.key = "beta1",                                                             \
+                     .type = RNNLAB_PARAM_REAL,                                                  \
+                     .default_value = "0.9",                                                     \
+                     .min = 0.0,                                                                 \
+                     .max = 1.0,                                                                 \
+                     .help = "Decay of the running mean of gradients (betas[0]); < 1."},         \
+        [P_BETA2] = {.key = "beta2",                                                             \
+                     .type = RNNLAB_PARAM_REAL,                                                  \
+                     .default_value = "0.999",                                                   \
+                     .min = 0.0,                                                                 \
+                     .max = 1.0,                                                                 \
+                     .help = "Decay of the running mean of squared gradients (betas[1]); < 1."}, \
+        [P_EPS] = {.key = "eps",                                                                 \
+                   .type = RNNLAB_PARAM_REAL,                                                    \
+                   .default_value = "1e-8",                                                      \
+                   .min = 0.0,                                                                   \
+                   .max = 1.0,                                                                   \
+                   .flags = RNNLAB_PARAM_LOG_SCALE,                                              \
+                   .help = "Added to the denominator for numerical stability."},                 \
+        [P_WEIGHT_DECAY] = {.key = "weight_decay",                                               \
+                            .type = RNNLAB_PARAM_REAL,                                           \
+                            .default_value = wd_default,                                         \
+                            .min = 0.0,                                                          \
+                            .max = 1e6,                                                          \
+                            .help = wd_help},                                                    \
+        [P_AMSGRAD] = {.key = "amsgrad",                                                         \
+                       .type = RNNLAB_PARAM_BOOL,                                                \
+                       .default_value = "false",                                                 \
+                       .help = "Use the running maximum of v (AMSGrad): one more state array."}, \
+        {.key = NULL},                                                                           \
     }
 
 static const rnnlab_param adam_params[] =
@@ -76,11 +76,11 @@ static const rnnlab_param adamw_params[] =
 /* The checks torch.optim.Adam.__init__ makes, with its reasons. */
 static int adam_validate(const rnnlab_host *host, const adam *a) {
     if (!(a->beta1 < 1.0))
-        return host->set_error(host, RNNLAB_ERR_INVALID,
-                               "%s: beta1 = %g, expected 0 <= beta1 < 1", a->name, a->beta1);
+        return host->set_error(host, RNNLAB_ERR_INVALID, "%s: beta1 = %g, expected 0 <= beta1 < 1",
+                               a->name, a->beta1);
     if (!(a->beta2 < 1.0))
-        return host->set_error(host, RNNLAB_ERR_INVALID,
-                               "%s: beta2 = %g, expected 0 <= beta2 < 1", a->name, a->beta2);
+        return host->set_error(host, RNNLAB_ERR_INVALID, "%s: beta2 = %g, expected 0 <= beta2 < 1",
+                               a->name, a->beta2);
     return RNNLAB_OK;
 }
 
@@ -129,8 +129,7 @@ static int adam_step(const void *self, const rnnlab_optim_step *info, rnnlab_rea
     const adam *a = self;
     if (info->t < 1)
         return a->host->set_error(a->host, RNNLAB_ERR_INVALID,
-                                  "%s: step count t = 0, expected t >= 1 (it is 1-based)",
-                                  a->name);
+                                  "%s: step count t = 0, expected t >= 1 (it is 1-based)", a->name);
     if (!state || !state[0] || !state[1] || (a->amsgrad && !state[2]))
         return a->host->set_error(a->host, RNNLAB_ERR_INVALID,
                                   "%s: needs %zu state arrays, got fewer", a->name,

@@ -113,8 +113,7 @@ static int sgd_step(const void *self, const rnnlab_optim_step *info, rnnlab_real
     }
     if (!state || !state[0])
         return s->host->set_error(s->host, RNNLAB_ERR_INVALID,
-                                  "sgd: momentum = %g needs 1 state array, got none",
-                                  s->momentum);
+                                  "sgd: momentum = %g needs 1 state array, got none", s->momentum);
     rnnlab_real *buf = state[0];
     const int first = info->t <= 1;
     for (size_t i = 0; i < n; i++) {

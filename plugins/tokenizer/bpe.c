@@ -53,9 +53,9 @@ typedef struct bpe_vocab {
     uint8_t *len;          /* (cap) bytes of each token, <= MAX_PIECE */
     char *text;            /* every token's bytes, each followed by a NUL */
     size_t text_len, text_cap;
-    uint64_t *keys;        /* (n_slots) pair (left << 32 | right) */
-    int32_t *ranks;        /* (n_slots) merge index of keys[i], -1 = empty */
-    size_t n_slots;        /* a power of 2, at least twice the merges */
+    uint64_t *keys; /* (n_slots) pair (left << 32 | right) */
+    int32_t *ranks; /* (n_slots) merge index of keys[i], -1 = empty */
+    size_t n_slots; /* a power of 2, at least twice the merges */
 } bpe_vocab;
 
 typedef struct bpe_tok {
@@ -266,7 +266,7 @@ static size_t encode_piece(const bpe_vocab *v, const unsigned char *s, size_t n,
 /* A distinct piece of the training text. */
 typedef struct train_piece {
     uint64_t hash;
-    size_t off;   /* into the text */
+    size_t off; /* into the text */
     size_t len;
     int64_t freq;
 } train_piece;
@@ -366,7 +366,8 @@ static int train_pieces(train *tr, const unsigned char *text, size_t len) {
         size_t i = hash & (tr->n_piece_slots - 1);
         for (; tr->piece_slots[i]; i = (i + 1) & (tr->n_piece_slots - 1)) {
             train_piece *p = &tr->pieces[tr->piece_slots[i] - 1];
-            if (p->hash == hash && p->len == n && memcmp(text + p->off, text + start, n) == 0) break;
+            if (p->hash == hash && p->len == n && memcmp(text + p->off, text + start, n) == 0)
+                break;
         }
         if (tr->piece_slots[i]) {
             tr->pieces[tr->piece_slots[i] - 1].freq++;
@@ -626,8 +627,7 @@ static int bpe_fit(void *self, const char *text, size_t len) {
     train tr = {.host = h};
     int rc = RNNLAB_OK;
     if (train_pieces(&tr, s, len) || train_words(&tr, &t->v, s) || train_count(&tr))
-        rc = h->set_error(h, RNNLAB_ERR_NOMEM, "bpe: out of memory counting %zu bytes in fit",
-                          len);
+        rc = h->set_error(h, RNNLAB_ERR_NOMEM, "bpe: out of memory counting %zu bytes in fit", len);
     else
         rc = train_loop(&tr, t);
     train_free(&tr);
@@ -709,11 +709,9 @@ static int bpe_save(const void *self, char **buf, size_t *len) {
 static int parse_number(const char *buf, size_t len, size_t *pos, char stop, long *value) {
     size_t p = *pos;
     long v = 0;
-    while (p < len && p - *pos < 8 && buf[p] >= '0' && buf[p] <= '9')
-        v = v * 10 + (buf[p++] - '0');
+    while (p < len && p - *pos < 8 && buf[p] >= '0' && buf[p] <= '9') v = v * 10 + (buf[p++] - '0');
     size_t digits = p - *pos;
-    if (digits == 0 || digits > 7 || (digits > 1 && buf[*pos] == '0') || p >= len ||
-        buf[p] != stop)
+    if (digits == 0 || digits > 7 || (digits > 1 && buf[*pos] == '0') || p >= len || buf[p] != stop)
         return 0;
     *pos = p + 1;
     *value = v;
@@ -721,8 +719,8 @@ static int parse_number(const char *buf, size_t len, size_t *pos, char stop, lon
 }
 
 /* Reads merge k (line 3 + k) into v, checking what save guarantees. */
-static int load_merge(const rnnlab_host *h, bpe_vocab *v, const char *buf, size_t len,
-                      size_t *pos, size_t k, size_t merges) {
+static int load_merge(const rnnlab_host *h, bpe_vocab *v, const char *buf, size_t len, size_t *pos,
+                      size_t k, size_t merges) {
     size_t line = 3 + k, id = N_BYTES + k;
     long a, b;
     if (*pos >= len)

@@ -41,11 +41,11 @@ typedef struct tok_index {
 
 typedef struct char_tok {
     const rnnlab_host *host;
-    int replace;         /* on_invalid = replace */
-    size_t n;            /* vocab_size, <unk> included */
-    tok_entry *entries;  /* (n) by id */
-    tok_index *index;    /* (n - 1) sorted by cp: ids 1..n-1 */
-    int32_t ascii[128];  /* id of each ASCII code point, 0 if unseen: the common case */
+    int replace;        /* on_invalid = replace */
+    size_t n;           /* vocab_size, <unk> included */
+    tok_entry *entries; /* (n) by id */
+    tok_index *index;   /* (n - 1) sorted by cp: ids 1..n-1 */
+    int32_t ascii[128]; /* id of each ASCII code point, 0 if unseen: the common case */
 } char_tok;
 
 static const char *const on_invalid_choices[] = {"error", "replace", NULL};
@@ -361,8 +361,7 @@ static int parse_line_number(const char *buf, size_t len, size_t *pos, int digit
         v = v * 10 + (unsigned long)(buf[p] - '0');
         p++, k++;
     }
-    if (k == 0 || k > digits || (k > 1 && buf[*pos] == '0') || p >= len || buf[p] != '\n')
-        return 0;
+    if (k == 0 || k > digits || (k > 1 && buf[*pos] == '0') || p >= len || buf[p] != '\n') return 0;
     *pos = p + 1;
     *value = v;
     return 1;

@@ -67,13 +67,13 @@ typedef struct word_table {
     size_t bytes_len, bytes_cap;
     word_entry *entries;
     size_t n, cap;
-    size_t *slots;  /* (n_slots) entry index + 1, 0 = empty; n_slots a power of 2 */
+    size_t *slots; /* (n_slots) entry index + 1, 0 = empty; n_slots a power of 2 */
     size_t n_slots;
 } word_table;
 
 typedef struct word_tok {
     const rnnlab_host *host;
-    int punct;     /* split = punct */
+    int punct; /* split = punct */
     int lowercase;
     uint64_t min_freq;
     size_t max_vocab; /* 0 = unlimited */
@@ -193,8 +193,7 @@ static size_t table_find(const word_table *tb, const char *s, size_t len, uint64
         size_t e = tb->slots[i];
         if (!e) return NONE;
         const word_entry *w = &tb->entries[e - 1];
-        if (w->hash == hash && w->len == len &&
-            equal_folded(s, tb->bytes + w->off, len, lowercase))
+        if (w->hash == hash && w->len == len && equal_folded(s, tb->bytes + w->off, len, lowercase))
             return e - 1;
     }
 }
@@ -229,7 +228,8 @@ static size_t table_add(const rnnlab_host *h, word_table *tb, const char *s, siz
         return NONE;
     word_entry *w = &tb->entries[tb->n];
     *w = (word_entry){.hash = hash, .off = tb->bytes_len, .len = len, .count = 0, .id = -1};
-    for (size_t i = 0; i < len; i++) tb->bytes[w->off + i] = (char)fold((unsigned char)s[i], lowercase);
+    for (size_t i = 0; i < len; i++)
+        tb->bytes[w->off + i] = (char)fold((unsigned char)s[i], lowercase);
     tb->bytes[w->off + len] = '\0';
     tb->bytes_len += len + 1;
     slot_put(tb, tb->n);
@@ -596,7 +596,8 @@ static const char *word_problem(const word_tok *t, const char *w, size_t len) {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)w[i];
         if (is_sep(c)) return "contains a whitespace or NUL byte";
-        if (t->punct && is_punct(c) && len > 1) return "mixes punctuation into a word (split = punct)";
+        if (t->punct && is_punct(c) && len > 1)
+            return "mixes punctuation into a word (split = punct)";
         if (t->lowercase && c >= 'A' && c <= 'Z') return "has A-Z letters (lowercase = true)";
     }
     return NULL;

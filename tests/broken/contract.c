@@ -9,7 +9,7 @@
 
 static const rnnlab_host *the_host;
 
-#if defined(CONTRACT_SIGN_ERROR) || defined(CONTRACT_CRASH) || defined(CONTRACT_EXTRA_SYMBOL) ||   \
+#if defined(CONTRACT_SIGN_ERROR) || defined(CONTRACT_CRASH) || defined(CONTRACT_EXTRA_SYMBOL) || \
     defined(CONTRACT_LEAK)
 /* tanh, except where the variant says otherwise. */
 #if defined(CONTRACT_SIGN_ERROR)
@@ -71,8 +71,8 @@ static int fwd(const void *self, const rnnlab_real *x, rnnlab_real *y, size_t n)
 #endif
     return RNNLAB_OK;
 }
-static int bwd(const void *self, const rnnlab_real *x, const rnnlab_real *y,
-               const rnnlab_real *dy, rnnlab_real *dx, size_t n) {
+static int bwd(const void *self, const rnnlab_real *x, const rnnlab_real *y, const rnnlab_real *dy,
+               rnnlab_real *dx, size_t n) {
     (void)self, (void)x;
     for (size_t i = 0; i < n; i++) dx[i] = SIGN * dy[i] * (1.0f - y[i] * y[i]);
     return RNNLAB_OK;
@@ -173,8 +173,11 @@ static const rnnlab_optimizer_ops ops = {
 #error "tests/meson.build picks a CONTRACT_* variant"
 #endif
 
-static const rnnlab_component component = {
-    .kind = KIND, .name = NAME, .version = "1.0.0", .description = "broken on purpose", .ops = &ops};
+static const rnnlab_component component = {.kind = KIND,
+                                           .name = NAME,
+                                           .version = "1.0.0",
+                                           .description = "broken on purpose",
+                                           .ops = &ops};
 
 static const rnnlab_component *const components[] = {&component, NULL};
 

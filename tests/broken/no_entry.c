@@ -9,8 +9,8 @@ static int fwd(const void *self, const rnnlab_real *x, rnnlab_real *y, size_t n)
     return RNNLAB_OK;
 }
 
-static int bwd(const void *self, const rnnlab_real *x, const rnnlab_real *y,
-               const rnnlab_real *dy, rnnlab_real *dx, size_t n) {
+static int bwd(const void *self, const rnnlab_real *x, const rnnlab_real *y, const rnnlab_real *dy,
+               rnnlab_real *dx, size_t n) {
     (void)self, (void)x, (void)y;
     for (size_t i = 0; i < n; i++) dx[i] = dy[i];
     return RNNLAB_OK;

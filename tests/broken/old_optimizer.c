@@ -53,8 +53,13 @@ static const rnnlab_optimizer_ops ops = {
 };
 
 static const rnnlab_param params[] = {
-    {.key = "lr", .type = RNNLAB_PARAM_REAL, .default_value = "0.5", .min = 0, .max = 10,
-     .flags = RNNLAB_PARAM_LOG_SCALE, .help = "learning rate"},
+    {.key = "lr",
+     .type = RNNLAB_PARAM_REAL,
+     .default_value = "0.5",
+     .min = 0,
+     .max = 10,
+     .flags = RNNLAB_PARAM_LOG_SCALE,
+     .help = "learning rate"},
     {.key = NULL},
 };
 

@@ -32,10 +32,9 @@ static const rnnlab_param *lschema;
 
 static void setup(void) {
     host = host_create(&err, NULL, RNNLAB_LOG_WARN);
-    const rnnlab_component *l =
-        fuzz_component(host, FUZZ_LOADER, RNNLAB_KIND_LOADER, FUZZ_LOADER);
-    const rnnlab_component *t = fuzz_component(host, FUZZ_LOADER_TOKENIZER,
-                                               RNNLAB_KIND_TOKENIZER, FUZZ_LOADER_TOKENIZER);
+    const rnnlab_component *l = fuzz_component(host, FUZZ_LOADER, RNNLAB_KIND_LOADER, FUZZ_LOADER);
+    const rnnlab_component *t =
+        fuzz_component(host, FUZZ_LOADER_TOKENIZER, RNNLAB_KIND_TOKENIZER, FUZZ_LOADER_TOKENIZER);
     lops = l->ops;
     tops = t->ops;
     lschema = l->params;

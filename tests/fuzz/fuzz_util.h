@@ -34,7 +34,7 @@ static inline void fuzz_die(const char *what, const char *detail) {
 
 /* The component `name` of `kind` in build/plugins/<file>.so. */
 static inline const rnnlab_component *fuzz_component(const rnnlab_host *host, const char *file,
-                                                      rnnlab_kind kind, const char *name) {
+                                                     rnnlab_kind kind, const char *name) {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s.so", RNNLAB_FUZZ_PLUGIN_DIR, file);
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
