@@ -691,3 +691,19 @@ const char *ckpt_meta_get(const ckpt *c, const char *key) {
         if (strcmp(c->meta[i].key, key) == 0) return c->meta[i].value;
     return NULL;
 }
+
+int ckpt_check_rnnlab(const ckpt *c, const char *path, rnnlab_err *err) {
+    const char *format = ckpt_meta_get(c, "format");
+    const char *version = ckpt_meta_get(c, "format_version");
+    if (!format || strcmp(format, "rnnlab-checkpoint") != 0)
+        return err_set(err, RNNLAB_ERR_FORMAT,
+                       "%s: not an rnnlab checkpoint (metadata 'format' is %s%s%s, expected "
+                       "'rnnlab-checkpoint')",
+                       path, format ? "'" : "", format ? format : "missing", format ? "'" : "");
+    if (!version || strcmp(version, CKPT_FORMAT_VERSION) != 0)
+        return err_set(err, RNNLAB_ERR_FORMAT,
+                       "%s: checkpoint format version %s, this rnnlab reads version %s%s", path,
+                       version ? version : "(missing)", CKPT_FORMAT_VERSION,
+                       version ? ": it was written by another rnnlab version" : "");
+    return RNNLAB_OK;
+}

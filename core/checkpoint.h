@@ -70,6 +70,12 @@ const ckpt_tensor *ckpt_find(const ckpt *c, const char *name);
 /* The metadata value for key, or NULL. */
 const char *ckpt_meta_get(const ckpt *c, const char *key);
 
+/* Checks that c is an rnnlab training checkpoint this version can read:
+ * metadata format = "rnnlab-checkpoint" and format_version =
+ * CKPT_FORMAT_VERSION. A safetensors file from elsewhere, or one written by
+ * a newer rnnlab, is refused with a message saying which. */
+int ckpt_check_rnnlab(const ckpt *c, const char *path, rnnlab_err *err);
+
 /* Element size of a dtype in bytes, and its safetensors name ("F32");
  * 0 and NULL for a value outside ckpt_dtype. */
 size_t ckpt_dtype_size(ckpt_dtype d);

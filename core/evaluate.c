@@ -200,6 +200,11 @@ int train_eval(const char *ckpt_path, const char *data_path, const char *plugin_
     ckpt *c = NULL;
     int rc = ckpt_read(&c, ckpt_path, err);
     if (rc != RNNLAB_OK) return rc;
+    rc = ckpt_check_rnnlab(c, ckpt_path, err);
+    if (rc != RNNLAB_OK) {
+        ckpt_free(c);
+        return rc;
+    }
     const char *cfg = ckpt_meta_get(c, "config");
     if (!cfg) {
         ckpt_free(c);

@@ -62,6 +62,12 @@ int infer_open(infer *inf, const char *ckpt_path, const char *plugin_path, size_
     inf->max_T = max_T ? max_T : 1;
     int rc = ckpt_read(&inf->c, ckpt_path, err);
     if (rc != RNNLAB_OK) return rc;
+    rc = ckpt_check_rnnlab(inf->c, ckpt_path, err);
+    if (rc != RNNLAB_OK) {
+        ckpt_free(inf->c);
+        inf->c = NULL;
+        return rc;
+    }
     const char *cfg = ckpt_meta_get(inf->c, "config");
     const char *tok = ckpt_meta_get(inf->c, "tokenizer");
     if (!cfg || !tok) {

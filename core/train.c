@@ -564,6 +564,11 @@ int train_run(const session_args *sargs, const train_args *targs, char **run_pat
             free(resume_path);
             return err_prefix(err, "cannot resume: ");
         }
+        rc = ckpt_check_rnnlab(resume, resume_path, err);
+        if (rc != RNNLAB_OK) {
+            err_prefix(err, "cannot resume: ");
+            goto out_ckpt;
+        }
         const char *cfg = ckpt_meta_get(resume, "config");
         if (!cfg) {
             rc = err_set(err, RNNLAB_ERR_FORMAT, "%s: metadata has no 'config'", resume_path);
