@@ -455,6 +455,8 @@ static int allow_unsafe_plugins;
 
 void registry_allow_unsafe(int allow) { allow_unsafe_plugins = allow != 0; }
 
+int registry_unsafe_allowed(void) { return allow_unsafe_plugins; }
+
 /* Refuses `what` (a plugin file or folder, st its stat) that another user
  * could change: world-writable, or owned by someone other than root and
  * the effective user. A world-writable folder with the sticky bit (like

@@ -88,6 +88,9 @@ void registry_close(registry *r);
  * chown that fixes it). registry_allow_unsafe(1) (the CLI's
  * --allow-unsafe-plugins) turns the check off for the whole process. */
 void registry_allow_unsafe(int allow);
+/* Whether registry_allow_unsafe(1) is in force (sweeps pass it on to their
+ * child runs). */
+int registry_unsafe_allowed(void);
 
 /* "activation", "loss", ... */
 const char *kind_name(rnnlab_kind kind);

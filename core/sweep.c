@@ -1,6 +1,8 @@
 /* sweep.c -- see sweep.h. */
 #include "sweep.h"
 
+#include "registry.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -986,6 +988,7 @@ static char **child_argv(const runner *rn, size_t i, const char *dir) {
         argv[argc++] = strdup("--plugin-path");
         argv[argc++] = strdup(rn->o->plugin_path);
     }
+    if (registry_unsafe_allowed()) argv[argc++] = strdup("--allow-unsafe-plugins");
     for (size_t k = 0; k < argc; k++)
         if (!argv[k]) {
             free_strings(argv, argc);
