@@ -41,6 +41,11 @@ static int h_set_error(const rnnlab_host *h, int code, const char *fmt, ...) {
     return code;
 }
 
+static const char *h_last_error(const rnnlab_host *h) {
+    rnnlab_err *e = impl_of(h)->sink;
+    return e ? e->msg : "";
+}
+
 static void h_log(const rnnlab_host *h, int level, const char *fmt, ...) {
     host_impl *hi = impl_of(h);
     if (!hi->log_file || level < hi->log_level) return;
@@ -112,6 +117,7 @@ rnnlab_host *host_create(rnnlab_err *sink, FILE *log_file, int log_level) {
     hi->pub.rng_next = rng_next;
     hi->pub.rng_uniform = rng_uniform;
     hi->pub.impl = hi;
+    hi->pub.last_error = h_last_error;
     hi->sink = sink;
     hi->log_file = log_file;
     hi->log_level = log_level;

@@ -42,7 +42,7 @@ extern "C" {
 
 #define RNNLAB_ABI_MAGIC 0x4C4E4E52u /* "RNNL" read as little-endian bytes */
 #define RNNLAB_ABI_MAJOR 1
-#define RNNLAB_ABI_MINOR 0
+#define RNNLAB_ABI_MINOR 1
 
 #if defined(__GNUC__)
 #define RNNLAB_EXPORT __attribute__((visibility("default")))
@@ -120,6 +120,14 @@ struct rnnlab_host {
     double (*rng_uniform)(rnnlab_rng *rng);
 
     void *impl; /* host-private */
+
+    /* ---- ABI 1.1 ---- */
+
+    /* The message of the error most recently set (by this plugin or by
+     * another component it called, e.g. a loader's tokenizer), so a caller
+     * can add its own context: copy it first, then set_error("%s: %s",
+     * file, copy). Valid until the next set_error. */
+    const char *(*last_error)(const rnnlab_host *host);
 };
 
 /* ------------------------------------------------------------------------ */

@@ -139,8 +139,8 @@ static size_t text_split_point(const char *text, size_t len, double fraction) {
 /* ------------------------------------------------------------------------ */
 
 /* Encodes a source into a host->alloc'd id array. A tokenizer failure keeps
- * the tokenizer's own message (it has the byte offset); the file it was
- * reading goes to the log, the one channel left to name it. */
+ * the tokenizer's own message (it has the byte offset) behind the name of
+ * the file it was reading (host->last_error, ABI 1.1). */
 static int text_encode(text_loader *L, const text_source *src, int32_t **ids, size_t *n) {
     const rnnlab_host *h = L->host;
     const rnnlab_tokenizer_ops *tk = L->tok.ops;
@@ -162,9 +162,9 @@ static int text_encode(text_loader *L, const text_source *src, int32_t **ids, si
         }
     }
     if (rc) {
-        h->log(h, RNNLAB_LOG_WARN, "text: the tokenizer failed on %s file '%s'", src->what,
-               src->path);
-        return rc;
+        char why[512];
+        snprintf(why, sizeof why, "%s", h->last_error(h));
+        return h->set_error(h, rc, "%s (%s file): %s", src->path, src->what, why);
     }
     for (size_t i = 0; i < *n; i++)
         if ((*ids)[i] < 0 || (size_t)(*ids)[i] >= L->vocab) {
@@ -276,7 +276,14 @@ static int text_build(text_loader *L, const rnnlab_value *params, const char *re
                               "holding out valid_fraction = %g",
                               train_path, valid.len, params[P_VALID_FRACTION].r);
     }
-    if (!rc && !restored) rc = L->tok.ops->fit(L->tok.self, train.text, train.len);
+    if (!rc && !restored) {
+        rc = L->tok.ops->fit(L->tok.self, train.text, train.len);
+        if (rc) {
+            char why[512];
+            snprintf(why, sizeof why, "%s", h->last_error(h));
+            rc = h->set_error(h, rc, "%s (train file): %s", train_path, why);
+        }
+    }
     if (!rc) {
         L->vocab = L->tok.ops->vocab_size(L->tok.self);
         if (L->vocab == 0 || L->vocab > INT32_MAX)
