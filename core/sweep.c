@@ -314,6 +314,9 @@ static int sweep_option(sweep_plan *p, const config_entry *e, const char *dir, i
                        "%s: mode = '%s': expected grid, zip, ofat or random", where, v);
     }
     if (strcmp(k, "seeds") == 0) {
+        if (p->seeds.key)
+            return err_set(err, RNNLAB_ERR_INVALID,
+                           "%s: train.seed is swept twice (seeds = and train.seed =)", where);
         int rc = sweep_parse_axis(v, &p->seeds.values, &p->seeds.n, err);
         if (rc != RNNLAB_OK) return err_prefix(err, "%s: seeds: ", where);
         p->seeds.line = e->line;

@@ -212,6 +212,10 @@ Test(sweep, syntax_errors_name_the_line) {
     cr_expect_eq(load_error("[sweep]\nbase = base.ini\nseeds = 1..2\ntrain.seed = 3\n", &err),
                  RNNLAB_ERR_INVALID);
     cr_expect(strstr(err.msg, "s.ini:4:") != NULL, "%s", err.msg);
+    /* the other order (a fuzz finding: the first axis leaked) */
+    cr_expect_eq(load_error("[sweep]\nbase = base.ini\ntrain.seed = 3\nseeds = 1..2\n", &err),
+                 RNNLAB_ERR_INVALID);
+    cr_expect(strstr(err.msg, "s.ini:4: train.seed is swept twice") != NULL, "%s", err.msg);
     cr_expect_eq(
         load_error("[sweep]\nbase = base.ini\nmode = random\nsamples = 9\na.b = 1, 2\n", &err),
         RNNLAB_ERR_INVALID);
