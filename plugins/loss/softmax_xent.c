@@ -78,22 +78,43 @@ static int xent_check(const xent *x, const rnnlab_loss_batch *b, size_t *count) 
  * z: (cols) logits, dz: (cols) gradient or NULL. Returns loss_row and, in
  * *argmax, the first index of the row maximum (as torch.argmax). The
  * exponentials are parked in dz so each is computed once. */
+/* sum_c exp(z[c] - m), also storing each exponential in out when out is not
+ * NULL. Blocks of 64 through a local array so the exp loop vectorises (GCC
+ * gives up on z and out possibly overlapping), and four running sums in
+ * double so the additions are not one long dependent chain. The order is
+ * fixed, so the result is the same with and without out. */
+static double row_expsum(const rnnlab_real *z, size_t cols, rnnlab_real m, rnnlab_real *out) {
+    double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+    float t[64];
+    for (size_t c0 = 0; c0 < cols; c0 += 64) {
+        size_t n = cols - c0 < 64 ? cols - c0 : 64, k = 0;
+        for (k = 0; k < n; k++) t[k] = vec_expf(z[c0 + k] - m);
+        for (k = 0; k + 4 <= n; k += 4) {
+            a0 += t[k];
+            a1 += t[k + 1];
+            a2 += t[k + 2];
+            a3 += t[k + 3];
+        }
+        for (; k < n; k++) a0 += t[k];
+        if (out) memcpy(out + c0, t, n * sizeof *t);
+    }
+    return (a0 + a1) + (a2 + a3);
+}
+
+/* One counted row in single precision, with the sums in double.
+ * z: (cols) logits, dz: (cols) gradient or NULL. Returns loss_row and, in
+ * *argmax, the first index of the row maximum (as torch.argmax). The
+ * exponentials are parked in dz so each is computed once. */
 static double row_f32(const rnnlab_real *z, size_t cols, int32_t y, double eps, double scale,
                       rnnlab_real *dz, size_t *argmax) {
+    /* The maximum first (a loop without an index, which vectorises), then
+     * its first position. A NaN row keeps position 0. */
+    rnnlab_real m = z[0];
+    for (size_t c = 1; c < cols; c++) m = z[c] > m ? z[c] : m;
     size_t best = 0;
-    for (size_t c = 1; c < cols; c++)
-        if (z[c] > z[best]) best = c;
-    rnnlab_real m = z[best];
-    *argmax = best;
-    double sum = 0.0;
-    if (dz) {
-        /* Two passes so the first vectorises (vecmath.h); the sum stays in
-         * double and in order. */
-        for (size_t c = 0; c < cols; c++) dz[c] = vec_expf(z[c] - m);
-        for (size_t c = 0; c < cols; c++) sum += dz[c];
-    } else {
-        for (size_t c = 0; c < cols; c++) sum += vec_expf(z[c] - m);
-    }
+    while (best < cols && !(z[best] == m)) best++;
+    *argmax = best < cols ? best : 0;
+    double sum = row_expsum(z, cols, m, dz);
     double logz = log(sum); /* log-sum-exp minus m */
     double loss = (1.0 - eps) * (logz - ((double)z[y] - (double)m));
     if (eps > 0.0) {
