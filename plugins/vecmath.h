@@ -8,6 +8,7 @@
 #ifndef RNNLAB_PLUGINS_VECMATH_H
 #define RNNLAB_PLUGINS_VECMATH_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -33,6 +34,20 @@ static inline float vec_expf(float x) {
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;
+}
+
+/* y[i] = f(x[i]) for i < n, with x and y allowed to be the same array (the
+ * model calls activations in place). GCC's vectorised loop over x and y is
+ * guarded by a run-time overlap check that in-place calls fail, falling back
+ * to scalar code; going through a small local block avoids that. Inlined
+ * with a constant f, the inner loop is f's own code, vectorised. */
+static inline void vec_map(float (*f)(float), const float *x, float *y, size_t n) {
+    float t[64];
+    for (size_t i = 0; i < n; i += 64) {
+        size_t m = n - i < 64 ? n - i : 64;
+        for (size_t k = 0; k < m; k++) t[k] = f(x[i + k]);
+        memcpy(y + i, t, m * sizeof *t);
+    }
 }
 
 #endif

@@ -4,7 +4,6 @@
  * 1 - y^2 is at most 1 and decays fast for |x| > 2, which is why gradients
  * vanish through long chains of saturated units. */
 #include <math.h>
-#include <string.h>
 #include "rnnlab/plugin.h"
 #include "../vecmath.h"
 
@@ -31,17 +30,9 @@ static inline float tanh_vec(float v) {
     return v == v ? r : v; /* NaN in, NaN out (the clamp would make it 1) */
 }
 
-/* The model calls forward in place (y == x). GCC's vectorised loop is
- * guarded by a run-time overlap check that in-place calls fail, falling
- * back to scalar code; going through a small local block avoids that. */
 static int fwd(const void *self, const rnnlab_real *x, rnnlab_real *y, size_t n) {
     (void)self;
-    float t[64];
-    for (size_t i = 0; i < n; i += 64) {
-        size_t m = n - i < 64 ? n - i : 64;
-        for (size_t k = 0; k < m; k++) t[k] = tanh_vec(x[i + k]);
-        memcpy(y + i, t, m * sizeof *t);
-    }
+    vec_map(tanh_vec, x, y, n);
     return RNNLAB_OK;
 }
 
