@@ -342,7 +342,7 @@ static int run_epochs(trainer *tr, rnnlab_err *err) {
             tr->epoch_loss_sum = 0.0;
             tr->epoch_batches = 0;
         }
-        double t0 = now_seconds();
+        double t0 = now_seconds(), last_draw = -1.0;
         size_t tokens = 0, timed = 0;
         int interrupted = 0;
         for (size_t i = first; i < nb; i++) {
@@ -356,7 +356,11 @@ static int run_epochs(trainer *tr, rnnlab_err *err) {
             tokens += tok;
             timed++;
             double dt = now_seconds() - t0;
-            if (tr->args->progress_bar || tr->step % (uint64_t)s->train.log_every == 0)
+            /* A TTY bar is redrawn at most ten times a second (and at the
+             * end of the epoch), so fast runs do not spend time printing. */
+            int redraw = tr->args->progress_bar && (dt - last_draw >= 0.1 || i + 1 == nb);
+            if (redraw) last_draw = dt;
+            if (redraw || (!tr->args->progress_bar && tr->step % (uint64_t)s->train.log_every == 0))
                 progress(tr, i, nb, tr->epoch_loss_sum / (double)tr->epoch_batches,
                          (double)tokens / (dt > 0 ? dt : 1e-9),
                          dt / (double)timed * (double)(nb - i - 1));
