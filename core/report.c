@@ -634,8 +634,10 @@ static size_t run_series(const report_run *r, const char *split, const char *met
     return n;
 }
 
-/* Learning curves: per variant, per epoch, over the runs that finished. */
-static series *curve_series(const report_input *in, const char *metric) {
+/* Per variant, the k-th value of split/metric (k-th epoch for dev rows, k-th
+ * diagnostic record for diag rows), mean and std over the runs that
+ * finished. */
+static series *curve_series(const report_input *in, const char *split, const char *metric) {
     series *s = calloc(in->nvariants + 1, sizeof *s);
     if (!s) return NULL;
     for (size_t v = 0; v < in->nvariants; v++) {
@@ -649,7 +651,7 @@ static series *curve_series(const report_input *in, const char *metric) {
         }
         for (size_t i = 0; i < in->nruns; i++) {
             if (in->runs[i].variant != v || strcmp(in->runs[i].status, "ok") != 0) continue;
-            lens[nr] = run_series(&in->runs[i], "dev", metric, &vals[nr]);
+            lens[nr] = run_series(&in->runs[i], split, metric, &vals[nr]);
             if (lens[nr] > maxlen) maxlen = lens[nr];
             nr++;
         }
@@ -676,10 +678,9 @@ static series *curve_series(const report_input *in, const char *metric) {
     return s;
 }
 
-int report_svg_curves(const report_input *in, FILE *f, rnnlab_err *err) {
-    const char *metric = strcmp(in->metric_split, "dev") == 0 ? in->metric_name : "loss";
-    series *s = curve_series(in, metric);
-    if (!s) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+/* Mean lines with a shaded +-1 std band, one per variant that has data. */
+static void svg_bands(const report_input *in, FILE *f, series *s, const char *title,
+                      const char *xlabel, const char *ylabel, const char *none) {
     frame fr = {760, 460, 70, 220, 40, 50, 1, 1, INFINITY, -INFINITY, 0};
     for (size_t v = 0; v < in->nvariants; v++) {
         if (s[v].len > fr.x1) fr.x1 = (double)s[v].len;
@@ -691,13 +692,9 @@ int report_svg_curves(const report_input *in, FILE *f, rnnlab_err *err) {
     }
     int empty = !isfinite(fr.y0);
     nice_range(&fr.y0, &fr.y1);
-    char title[512], ylabel[128];
-    snprintf(title, sizeof title, "%s: dev %s per epoch (mean, band ±1 std over seeds)", in->title,
-             metric);
-    snprintf(ylabel, sizeof ylabel, "dev %s", metric);
     svg_open(f, &fr, title);
-    svg_axes(f, &fr, "epoch", ylabel, 0);
-    if (empty) svg_empty(f, &fr, "no finished run has dev rows");
+    svg_axes(f, &fr, xlabel, ylabel, 0);
+    if (empty) svg_empty(f, &fr, none);
     for (size_t v = 0; v < in->nvariants; v++) {
         const char *col = palette[v % PALETTE_N];
         if (s[v].len == 0) continue;
@@ -718,8 +715,59 @@ int report_svg_curves(const report_input *in, FILE *f, rnnlab_err *err) {
     }
     svg_legend(f, in, &fr);
     fputs("</svg>\n", f);
+}
+
+int report_svg_curves(const report_input *in, FILE *f, rnnlab_err *err) {
+    const char *metric = strcmp(in->metric_split, "dev") == 0 ? in->metric_name : "loss";
+    series *s = curve_series(in, "dev", metric);
+    if (!s) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+    char title[512], ylabel[128];
+    snprintf(title, sizeof title, "%s: dev %s per epoch (mean, band ±1 std over seeds)", in->title,
+             metric);
+    snprintf(ylabel, sizeof ylabel, "dev %s", metric);
+    svg_bands(in, f, s, title, "epoch", ylabel, "no finished run has dev rows");
     series_free(s, in->nvariants);
     return finish(f, "curves.svg", err);
+}
+
+/* Whether any run recorded split=diag rows of this metric. */
+static int has_diag(const report_input *in, const char *metric) {
+    for (size_t i = 0; i < in->nruns; i++)
+        for (size_t j = 0; j < in->runs[i].nrows; j++)
+            if (strcmp(in->runs[i].rows[j].split, "diag") == 0 &&
+                strcmp(in->runs[i].rows[j].metric, metric) == 0)
+                return 1;
+    return 0;
+}
+
+/* One diagnostic over training: the value at each record ([diagnostics]
+ * every N steps), mean and band over seeds. Returns 1 (no file) when no run
+ * recorded it. */
+static int svg_diag(const report_input *in, FILE *f, const char *metric, const char *what,
+                    const char *file, rnnlab_err *err) {
+    if (!has_diag(in, metric)) return 1;
+    series *s = curve_series(in, "diag", metric);
+    if (!s) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+    char title[512];
+    snprintf(title, sizeof title, "%s: %s during training (mean, band ±1 std over seeds)",
+             in->title, what);
+    svg_bands(in, f, s, title, "diagnostic record (every [diagnostics] every steps)", metric,
+              "no finished run recorded it");
+    series_free(s, in->nvariants);
+    return finish(f, file, err);
+}
+
+static int report_svg_spectral(const report_input *in, FILE *f, rnnlab_err *err) {
+    return svg_diag(in, f, "spectral_radius_l0", "spectral radius of W_hh (layer 0)",
+                    "spectral.svg", err);
+}
+
+static int report_svg_saturated(const report_input *in, FILE *f, rnnlab_err *err) {
+    return svg_diag(in, f, "saturated_frac", "fraction of saturated units", "saturated.svg", err);
+}
+
+static int report_svg_dead(const report_input *in, FILE *f, rnnlab_err *err) {
+    return svg_diag(in, f, "dead_frac", "fraction of dead ReLU units", "dead.svg", err);
 }
 
 int report_svg_final(const report_input *in, FILE *f, rnnlab_err *err) {
@@ -954,6 +1002,9 @@ static int write_md_with_plots(const report_input *in, FILE *f, rnnlab_err *err)
         for (size_t j = 0; j < in->runs[i].nrows && !any; j++)
             any = dh_index(&in->runs[i].rows[j]) >= 0;
     if (any) fputs("\n![gradient through time](gradient.svg)\n", f);
+    if (has_diag(in, "spectral_radius_l0")) fputs("\n![spectral radius](spectral.svg)\n", f);
+    if (has_diag(in, "saturated_frac")) fputs("\n![saturated units](saturated.svg)\n", f);
+    if (has_diag(in, "dead_frac")) fputs("\n![dead units](dead.svg)\n", f);
     return finish(f, "summary.md", err);
 }
 
@@ -965,5 +1016,8 @@ int report_write_all(const report_input *in, const char *dir, rnnlab_err *err) {
     if (rc == RNNLAB_OK) rc = write_one(in, dir, "curves.svg", report_svg_curves, err);
     if (rc == RNNLAB_OK) rc = write_one(in, dir, "final.svg", report_svg_final, err);
     if (rc == RNNLAB_OK) rc = write_one(in, dir, "gradient.svg", report_svg_gradient, err);
+    if (rc == RNNLAB_OK) rc = write_one(in, dir, "spectral.svg", report_svg_spectral, err);
+    if (rc == RNNLAB_OK) rc = write_one(in, dir, "saturated.svg", report_svg_saturated, err);
+    if (rc == RNNLAB_OK) rc = write_one(in, dir, "dead.svg", report_svg_dead, err);
     return rc;
 }
