@@ -757,16 +757,16 @@ static int svg_diag(const report_input *in, FILE *f, const char *metric, const c
     return finish(f, file, err);
 }
 
-static int report_svg_spectral(const report_input *in, FILE *f, rnnlab_err *err) {
+int report_svg_spectral(const report_input *in, FILE *f, rnnlab_err *err) {
     return svg_diag(in, f, "spectral_radius_l0", "spectral radius of W_hh (layer 0)",
                     "spectral.svg", err);
 }
 
-static int report_svg_saturated(const report_input *in, FILE *f, rnnlab_err *err) {
+int report_svg_saturated(const report_input *in, FILE *f, rnnlab_err *err) {
     return svg_diag(in, f, "saturated_frac", "fraction of saturated units", "saturated.svg", err);
 }
 
-static int report_svg_dead(const report_input *in, FILE *f, rnnlab_err *err) {
+int report_svg_dead(const report_input *in, FILE *f, rnnlab_err *err) {
     return svg_diag(in, f, "dead_frac", "fraction of dead ReLU units", "dead.svg", err);
 }
 

@@ -91,6 +91,13 @@ int report_svg_final(const report_input *in, FILE *f, rnnlab_err *err);
  * dh_norm_t<k> (averaged over the recorded steps, then the seeds). Returns
  * 1 (and writes nothing) when no run has such rows. */
 int report_svg_gradient(const report_input *in, FILE *f, rnnlab_err *err);
+/* The diagnostics over training, one record per [diagnostics] every steps:
+ * spectral radius of W_hh (layer 0), fraction of saturated units, fraction
+ * of dead units; mean and +-1 std band over seeds per variant. Each returns
+ * 1, writing nothing useful, when no run recorded that metric. */
+int report_svg_spectral(const report_input *in, FILE *f, rnnlab_err *err);
+int report_svg_saturated(const report_input *in, FILE *f, rnnlab_err *err);
+int report_svg_dead(const report_input *in, FILE *f, rnnlab_err *err);
 
 /* All of the above into dir: runs.csv, summary.csv, summary.md,
  * curves.svg, final.svg and (when there are diagnostics) gradient.svg. */

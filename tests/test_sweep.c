@@ -349,6 +349,12 @@ static void make_fake(fake *f, int with_diag) {
                 snprintf(name, sizeof name, "dh_norm_t%d", t);
                 add_row(r, f->rows[i], 10, "diag", name, pow(10.0, t - 3) * (double)(1 + i % 3));
             }
+        if (with_diag)
+            for (int k = 1; k <= 2; k++) {
+                add_row(r, f->rows[i], 10 * k, "diag", "spectral_radius_l0",
+                        0.6 + 0.1 * k + 0.01 * (double)i);
+                add_row(r, f->rows[i], 10 * k, "diag", "dead_frac", 0.25 * (double)(i % 2));
+            }
     }
     f->in = (report_input){"fake",  fake_keys, 1,     fake_values, 2, fake_baseline,
                            f->runs, 6,         "dev", "loss",      0, 0};
@@ -480,8 +486,23 @@ Test(sweep, svg_plots) {
     check_svg(svg);
     cr_expect(strstr(svg, ">1e-3<") && strstr(svg, ">1e0<"), "decade ticks on a log axis");
     free(svg);
+    svg = capture(report_svg_spectral, &f.in, &rc);
+    cr_assert_eq(rc, RNNLAB_OK);
+    check_svg(svg);
+    cr_expect(strstr(svg, "spectral radius of W_hh") && strstr(svg, "<polyline"), "%.200s", svg);
+    free(svg);
+    svg = capture(report_svg_dead, &f.in, &rc);
+    cr_assert_eq(rc, RNNLAB_OK);
+    check_svg(svg);
+    free(svg);
+    svg = capture(report_svg_saturated, &f.in, &rc);
+    cr_expect_eq(rc, 1, "no run recorded saturated_frac: nothing to plot");
+    free(svg);
     /* No diagnostics: nothing to plot. */
     make_fake(&f, 0);
+    svg = capture(report_svg_spectral, &f.in, &rc);
+    cr_expect_eq(rc, 1);
+    free(svg);
     svg = capture(report_svg_gradient, &f.in, &rc);
     cr_expect_eq(rc, 1);
     free(svg);
