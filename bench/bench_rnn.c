@@ -30,10 +30,10 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "gemm.h"
-#include "host.h"
-#include "model.h"
-#include "rnnlab_build.h"
+#include "core/gemm.h"
+#include "core/host.h"
+#include "core/model.h"
+#include "core/rnnlab_build.h"
 
 static double now(void) {
     struct timespec ts;

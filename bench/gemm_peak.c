@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "gemm.h"
+#include "core/gemm.h"
 
 static double now(void) {
     struct timespec ts;

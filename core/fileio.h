@@ -25,4 +25,11 @@ void fileio_inject_faults(long bytes, int fail_fsync);
 /* Creates dir and its parents (mode 0755); an existing folder is fine. */
 int make_dirs(const char *dir, rnnlab_err *err);
 
+/* "a/b", malloc'd (NULL when out of memory). The caller frees it. */
+char *path_join(const char *a, const char *b);
+
+/* Removes path and everything below it, without following symlinks.
+ * Returns 0, or -1 with errno set by the first removal that failed. */
+int remove_tree(const char *path);
+
 #endif

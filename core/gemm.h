@@ -10,7 +10,7 @@
  * The environment variable RNNLAB_GEMM=builtin, read once, sends every
  * product to the portable kernel instead (the tests run the model that way
  * too). gemm_f64 is always the builtin kernel: only gradient checks use it.
- * All backends must agree within float tolerance; tests/test_gemm.c checks
+ * All backends must agree within float tolerance; tests/core/test_gemm.c checks
  * the one that is built against the builtin and a naive reference.
  *
  * Degenerate shapes are valid: m == 0 or n == 0 does nothing; k == 0 or

@@ -1,7 +1,7 @@
 /* run_files.c -- what a training run leaves on disk: checkpoints (with
  * everything a resume needs), meta.json, the run folder and metrics.csv.
  * See train.h for the folder's layout. */
-#include "trainer.h"
+#include "run_files.h"
 
 #include <errno.h>
 #include <math.h>
@@ -16,13 +16,6 @@
 #include "sha256.h"
 
 /* ---- checkpoints -------------------------------------------------------- */
-
-char *run_path_join(const char *a, const char *b) {
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = malloc(n);
-    if (p) snprintf(p, n, "%s/%s", a, b);
-    return p;
-}
 
 static char *config_text(const config *c) {
     char *buf = NULL;
@@ -226,7 +219,7 @@ int run_write_meta(trainer *tr, const char *status, const char *message, rnnlab_
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     if (!text) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
-    char *path = run_path_join(tr->run_path, "meta.json");
+    char *path = path_join(tr->run_path, "meta.json");
     size_t len = strlen(text);
     const void *chunks[2] = {text, "\n"};
     size_t lens[2] = {len, 1};
@@ -250,8 +243,8 @@ static const char *base_name(const char *path, char *buf, size_t size) {
  * earlier run is never overwritten. */
 int run_choose_dir(trainer *tr, rnnlab_err *err) {
     session *s = tr->s;
-    if (tr->args->run_dir) {
-        tr->run_path = strdup(tr->args->run_dir);
+    if (tr->run_dir) {
+        tr->run_path = strdup(tr->run_dir);
         if (!tr->run_path) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
         return make_dirs(tr->run_path, err);
     }

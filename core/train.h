@@ -1,4 +1,4 @@
-/* train.h -- the training loop, evaluation and run folders.
+/* train.h -- the training loop and its run folder.
  *
  * Steps 3 to 7 of the data's way: batches from the loader, forward over T
  * steps, the loss plugin, backward through time, the optimizer plugin, then
@@ -36,17 +36,5 @@ int train_run(const session_args *sargs, const train_args *targs, char **run_pat
 /* Interrupt: set from a signal handler; the loop finishes its step, writes
  * a resumable checkpoint and returns RNNLAB_ERR_INTERRUPTED. */
 void train_request_stop(void);
-
-/* `rnnlab gradcheck`: a small double-precision instance of the configured
- * model on the first training batch, every analytic gradient against
- * central differences. Prints a table to out; fails if any relative error
- * is above tol. */
-int train_gradcheck(const session_args *sargs, double tol, FILE *out, rnnlab_err *err);
-
-/* `rnnlab eval`: loads a checkpoint, points its loader's held-out file
- * (test, dev or valid, the first its schema has) at data_path, and prints
- * loss and accuracy (or perplexity) on it. */
-int train_eval(const char *ckpt_path, const char *data_path, const char *plugin_path, FILE *out,
-               rnnlab_err *err);
 
 #endif

@@ -1,18 +1,24 @@
-/* trainer.h -- internal to the training code (train.c, run_files.c,
- * evaluate.c): the state of one training run and the pieces those files
- * share. Nothing outside those three files includes it. */
+/* trainer.h -- the state of one training run, and what every file that
+ * drives a model through data shares: batch buffers, one batch from the
+ * loader, scoring with the loss plugin, metrics rows, the model and
+ * optimizer state. train.c (the loop), evaluate.c (dev and test passes,
+ * `rnnlab eval`), gradcheck.c and run_files.c (the run folder) build on it;
+ * it calls none of them. Internal to core/. */
 #ifndef RNNLAB_CORE_TRAINER_H
 #define RNNLAB_CORE_TRAINER_H
 
+#include <stdint.h>
 #include <stdio.h>
 
-#include "checkpoint.h"
-#include "train.h"
+#include "session.h"
 
 /* Everything the loop needs, allocated before the first step. */
 typedef struct trainer {
     session *s;
-    const train_args *args;
+    FILE *out;                 /* progress and summaries; NULL: silent */
+    int progress_bar;          /* redraw one line instead of log lines */
+    uint64_t stop_after_steps; /* act as if interrupted after this step (0: never) */
+    const char *run_dir;       /* exact run folder (--run-dir), or NULL */
     model *m;
     size_t ntensors;
     rnnlab_real **opt_state; /* per tensor: state_slots arrays */
@@ -47,14 +53,6 @@ typedef struct trainer {
     size_t epoch_batches;
 } trainer;
 
-typedef struct eval_result {
-    double loss; /* mean over scored targets */
-    double accuracy;
-    size_t count;
-} eval_result;
-
-/* ---- train.c: batches, metrics, set-up ---------------------------------- */
-
 /* Allocates every batch array at the loader's declared (max_len,
  * batch_size); batch_free releases them. */
 int trainer_batch_alloc(rnnlab_batch *b, const rnnlab_data_info *info);
@@ -74,30 +72,6 @@ void trainer_metric(trainer *tr, const char *split, const char *name, double val
 int trainer_make(trainer *tr, rnnlab_err *err);
 void trainer_free(trainer *tr);
 /* Copies the tokenizer, label and class-name state for checkpoints. */
-int run_fetch_state(trainer *tr, rnnlab_err *err);
-
-/* ---- run_files.c: the run folder ----------------------------------------- */
-
-char *run_path_join(const char *a, const char *b);
-/* Writes params, optimizer state, carried state and training position. */
-int run_save_checkpoint(trainer *tr, const char *path, rnnlab_err *err);
-/* Restores params (and optimizer state when with_state), checking names,
- * dtypes and shapes against the model. */
-int run_load_weights(trainer *tr, const ckpt *c, const char *path, int with_state, rnnlab_err *err);
-/* Restores everything a resumed run needs from its last checkpoint. */
-int run_resume(trainer *tr, const ckpt *c, const char *path, rnnlab_err *err);
-/* meta.json, atomically; status "running", "ok", "diverged", ... */
-int run_write_meta(trainer *tr, const char *status, const char *message, rnnlab_err *err);
-/* A fresh run folder (or the one --run-dir names). */
-int run_choose_dir(trainer *tr, rnnlab_err *err);
-/* metrics.csv: new, or on resume cut back to the checkpoint's step. */
-int run_open_metrics(trainer *tr, int resume, rnnlab_err *err);
-
-/* ---- evaluate.c ----------------------------------------------------------- */
-
-/* Loss and accuracy over one pass of a split (no gradients). */
-int trainer_evaluate(trainer *tr, rnnlab_split split, eval_result *res, rnnlab_err *err);
-void trainer_log_eval(trainer *tr, const char *split, const eval_result *r);
-void trainer_print_eval(trainer *tr, const char *split, const eval_result *r);
+int trainer_fetch_state(trainer *tr, rnnlab_err *err);
 
 #endif

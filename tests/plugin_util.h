@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "host.h"
+#include "core/error.h"
+#include "core/host.h"
 #include "rnnlab/plugin.h"
 
 #ifndef RNNLAB_TEST_PLUGIN_DIR

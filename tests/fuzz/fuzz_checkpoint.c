@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "checkpoint.h"
+#include "core/checkpoint.h"
 
 /* Read by nothing: it only keeps the reads from being optimised away. */
 static volatile unsigned sum;

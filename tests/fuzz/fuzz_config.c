@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "fuzz_util.h"
-#include "session.h"
+#include "core/session.h"
 
 static void validate(config *c, const char *section, const rnnlab_param *schema) {
     rnnlab_value values[64];

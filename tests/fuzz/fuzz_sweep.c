@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz_util.h"
-#include "sweep.h"
+#include "lab/sweep.h"
 
 /* Plans bigger than this are not expanded run by run here (the parser has
  * already done its work; listing a million runs only costs time). */

@@ -17,8 +17,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "host.h"
+#include "core/error.h"
+#include "core/host.h"
 #include "rnnlab/plugin.h"
 
 #ifndef RNNLAB_FUZZ_PLUGIN_DIR

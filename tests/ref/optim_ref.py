@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Reference trajectories of torch.optim.Adam, AdamW, RMSprop and Adagrad for
-tests/test_optimizer.c (the adam, adamw, rmsprop and adagrad plugins).
+tests/plugins/test_optimizer.c (the adam, adamw, rmsprop and adagrad plugins).
 
 The problem is tests/ref/sgd_ref.py's: four parameters start at P0 and follow
 grad = A * p + B for STEPS steps; before step t the learning rate is

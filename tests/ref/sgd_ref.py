@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference trajectories of torch.optim.SGD for tests/test_optimizer.c.
+"""Reference trajectories of torch.optim.SGD for tests/plugins/test_optimizer.c.
 
 Four parameters start at P0 and follow the gradient of
 sum(A * p^2 / 2 + B * p), i.e. grad = A * p + B, for STEPS steps. Before

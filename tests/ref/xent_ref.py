@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference values for tests/test_loss.c: torch.nn.CrossEntropyLoss with
+"""Reference values for tests/plugins/test_loss.c: torch.nn.CrossEntropyLoss with
 label smoothing and an ignored row (our masked row), and torch.nn.MSELoss.
 
 Run: /usr/bin/python3 tests/ref/xent_ref.py   (needs torch, e.g. Debian python3-torch)

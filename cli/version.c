@@ -1,0 +1,27 @@
+/* version.c -- `rnnlab version`: what this binary is built with. */
+#include <stdio.h>
+
+#include "cli.h"
+#include "core/gemm.h"
+#include "core/rnnlab_build.h"
+
+static const char usage[] =
+    "usage: rnnlab version\n"
+    "\n"
+    "Prints the rnnlab version, the plugin ABI it loads, the matrix-multiply backend\n"
+    "and its small-batch kernel, and the backend's thread count.\n";
+
+static int run(int argc, char **argv) {
+    const cli_option opts[] = {CLI_OPT_END};
+    const char *pos[1];
+    int npos, rc = cli_parse(argc, argv, opts, usage, pos, 0, &npos);
+    if (rc) return rc < 0 ? 0 : rc;
+    printf("rnnlab %s\nplugin ABI %d.%d\ngemm backend: %s\ngemm small-batch kernel: %s\n"
+           "gemm threads: %zu (training uses [train] threads)\n",
+           RNNLAB_VERSION, RNNLAB_ABI_MAJOR, RNNLAB_ABI_MINOR, gemm_backend_name(),
+           gemm_small_kernel_name(), gemm_threads());
+    return 0;
+}
+
+const cli_command cli_cmd_version = {
+    "version", "print the version, ABI and matrix-multiply backend", usage, run};
