@@ -19,7 +19,9 @@ static const char usage[] =
     "\n"
     "options:\n" CLI_HELP_SET
     "  --resume RUN_DIR          continue an interrupted run from its last checkpoint\n"
-    "  --run-dir DIR             write the run into exactly this folder\n"
+    "  --run-dir DIR             write the run into exactly this folder; refused if it\n"
+    "                            already holds a run (continue that one with --resume)\n"
+    "  --force                   with --run-dir: replace the run already there\n"
     "  --diagnostics             record gradient-through-time diagnostics every 10 steps\n"
     "                            (the same as --set diagnostics.every=10)\n"
     "  -q, --quiet               no progress output\n" CLI_HELP_PLUGIN_OPTS "\n"
@@ -38,11 +40,12 @@ static int run(int argc, char **argv) {
     cli_list sets = {0};
     cli_plugin_opts po = {0};
     const char *resume = NULL, *run_dir = NULL;
-    int quiet = 0, diagnostics = 0;
+    int quiet = 0, diagnostics = 0, force = 0;
     const cli_option opts[] = {
         CLI_OPT_SET(&sets),
         {"--resume", NULL, CLI_STRING, &resume, 0, 0},
         {"--run-dir", NULL, CLI_STRING, &run_dir, 0, 0},
+        {"--force", NULL, CLI_FLAG, &force, 0, 0},
         {"--diagnostics", NULL, CLI_FLAG, &diagnostics, 0, 0},
         {"--quiet", "-q", CLI_FLAG, &quiet, 0, 0},
         CLI_OPT_PLUGIN_PATH(&po),
@@ -55,6 +58,8 @@ static int run(int argc, char **argv) {
     if (!resume && npos != 1) return cli_usage_error("train", "expected one CONFIG file");
     if (resume && npos != 0)
         return cli_usage_error("train", "--resume takes the run's config; unexpected '%s'", pos[0]);
+    if (force && !run_dir)
+        return cli_usage_error("train", "--force replaces the run in --run-dir DIR; give one");
     cli_apply_plugin_opts(&po);
     /* --diagnostics goes first, so that an explicit --set diagnostics.every
      * (a later override) wins. */
@@ -73,6 +78,7 @@ static int run(int argc, char **argv) {
     memset(&t, 0, sizeof t);
     t.resume_dir = resume;
     t.run_dir = run_dir;
+    t.force = force;
     t.out = quiet ? NULL : stdout;
     t.progress_bar = !quiet && isatty(STDOUT_FILENO);
     signal(SIGINT, on_signal);

@@ -230,46 +230,6 @@ int run_write_meta(trainer *tr, const char *status, const char *message, rnnlab_
     return rc;
 }
 
-static const char *base_name(const char *path, char *buf, size_t size) {
-    const char *b = strrchr(path, '/');
-    b = b ? b + 1 : path;
-    snprintf(buf, size, "%s", b);
-    char *dot = strrchr(buf, '.');
-    if (dot && dot != buf) *dot = '\0';
-    return buf;
-}
-
-/* A fresh run folder: <run_dir>/<name>, or <name>-2, -3... if taken, so an
- * earlier run is never overwritten. */
-int run_choose_dir(trainer *tr, rnnlab_err *err) {
-    session *s = tr->s;
-    if (tr->run_dir) {
-        tr->run_path = strdup(tr->run_dir);
-        if (!tr->run_path) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
-        return make_dirs(tr->run_path, err);
-    }
-    char name[256];
-    if (s->train.name[0])
-        snprintf(name, sizeof name, "%s", s->train.name);
-    else
-        base_name(s->config_path, name, sizeof name);
-    int rc = make_dirs(s->train.run_dir, err);
-    if (rc != RNNLAB_OK) return rc;
-    size_t n = strlen(s->train.run_dir) + strlen(name) + 32;
-    tr->run_path = malloc(n);
-    if (!tr->run_path) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
-    for (int k = 1;; k++) {
-        if (k == 1)
-            snprintf(tr->run_path, n, "%s/%s", s->train.run_dir, name);
-        else
-            snprintf(tr->run_path, n, "%s/%s-%d", s->train.run_dir, name, k);
-        if (mkdir(tr->run_path, 0755) == 0) return RNNLAB_OK;
-        if (errno != EEXIST)
-            return err_set(err, RNNLAB_ERR_IO, "%s: cannot create run folder: %s", tr->run_path,
-                           strerror(errno));
-    }
-}
-
 /* Keeps the metrics rows up to `step` (those the checkpoint covers) and
  * reopens the file for appending. */
 int run_open_metrics(trainer *tr, int resume, rnnlab_err *err) {

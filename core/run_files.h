@@ -16,8 +16,6 @@ int run_load_weights(trainer *tr, const ckpt *c, const char *path, int with_stat
 int run_resume(trainer *tr, const ckpt *c, const char *path, rnnlab_err *err);
 /* meta.json, atomically; status "running", "ok", "diverged", ... */
 int run_write_meta(trainer *tr, const char *status, const char *message, rnnlab_err *err);
-/* A fresh run folder (or the one --run-dir names). */
-int run_choose_dir(trainer *tr, rnnlab_err *err);
 /* metrics.csv: new, or on resume cut back to the checkpoint's step. */
 int run_open_metrics(trainer *tr, int resume, rnnlab_err *err);
 

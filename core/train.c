@@ -16,6 +16,7 @@
 #include "host.h"
 #include "rnnlab_build.h"
 #include "run_files.h"
+#include "run_folder.h"
 #include "trainer.h"
 
 static volatile sig_atomic_t stop_requested = 0;
@@ -287,6 +288,7 @@ int train_run(const session_args *sargs, const train_args *targs, char **run_pat
     tr.progress_bar = targs->progress_bar;
     tr.stop_after_steps = targs->stop_after_steps;
     tr.run_dir = targs->run_dir;
+    tr.lock_fd = -1;
     tr.s = &s;
     ckpt *resume = NULL;
     char *resume_path = NULL;
@@ -296,14 +298,21 @@ int train_run(const session_args *sargs, const train_args *targs, char **run_pat
     stop_requested = 0;
     if (run_path) *run_path = NULL;
     if (targs->resume_dir) {
+        /* Locked before anything of the run is read: no other process is
+         * writing the checkpoint or the metrics we are about to continue. */
+        rc = run_folder_lock(targs->resume_dir, &tr.lock_fd, err);
+        if (rc != RNNLAB_OK) return err_prefix(err, "cannot resume: ");
         /* The run's own checkpoint carries its resolved config: a resumed
          * run continues exactly what was started, with --set on top. */
         resume_path = path_join(targs->resume_dir, "last.safetensors");
-        if (!resume_path) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+        if (!resume_path) {
+            rc = err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+            goto out_ckpt;
+        }
         rc = ckpt_read(&resume, resume_path, err);
         if (rc != RNNLAB_OK) {
-            free(resume_path);
-            return err_prefix(err, "cannot resume: ");
+            err_prefix(err, "cannot resume: ");
+            goto out_ckpt;
         }
         rc = ckpt_check_rnnlab(resume, resume_path, err);
         if (rc != RNNLAB_OK) {
@@ -332,7 +341,7 @@ int train_run(const session_args *sargs, const train_args *targs, char **run_pat
             tr.run_path = strdup(targs->resume_dir);
             if (!tr.run_path) rc = err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
         } else {
-            rc = run_choose_dir(&tr, err);
+            rc = run_folder_new(&tr, targs->force, err);
         }
     }
     if (rc == RNNLAB_OK) {
@@ -391,5 +400,6 @@ out_ckpt:
     if (resume) ckpt_free(resume);
     free(resume_path);
     free(cfg_from_run);
+    lockfile_release(tr.lock_fd);
     return rc;
 }

@@ -5,7 +5,8 @@
  * metrics and checkpoints. The loop allocates everything before the first
  * step; the steady state allocates nothing.
  *
- * A run folder <run_dir>/<name>/ holds:
+ * A run folder <run_dir>/<name>/ holds (and is locked while a process
+ * trains it: run_folder.h):
  *   config.ini        the resolved config, every default filled in
  *   metrics.csv       step,split,metric,value (long format)
  *   meta.json         versions, plugin files and hashes, seed, timings, status
@@ -26,6 +27,7 @@ typedef struct train_args {
      * Lets tests interrupt at an exact step; a signal does the same at
      * whatever step it lands on. */
     uint64_t stop_after_steps;
+    int force; /* replace a run already in run_dir */
 } train_args;
 
 /* Trains as the session's config says. The session must be open (not its

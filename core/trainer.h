@@ -30,6 +30,7 @@ typedef struct trainer {
     double *diag_v, *diag_u;   /* power-iteration vectors, (H) */
     unsigned char *diag_alive; /* per unit: positive anywhere in the batch */
     char *run_path;
+    int lock_fd; /* holds the run folder's lock (run_folder.h); -1: none */
     char *ckpt_last, *ckpt_best, *metrics_path;
     FILE *metrics;
     /* progress */

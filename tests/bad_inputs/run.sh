@@ -54,6 +54,7 @@ for f in *.safetensors; do # a run folder around each, for train --resume
   d="${f%.safetensors}.run"
   mkdir "$d" && cp run/config.ini run/meta.json run/metrics.csv "$d/" && cp "$f" "$d/last.safetensors"
 done
+mkdir nockpt.run # a folder without a checkpoint, for train --resume
 mkdir -p plugdir_ww && cp "$(dirname "$exe")/plugins/tanh.so" plugdir_ww/ && chmod 0777 plugdir_ww
 cp "$(dirname "$exe")/plugins/relu.so" ww_relu.so && chmod 0666 ww_relu.so
 printf 'not an elf file\n' >fake.so

@@ -73,7 +73,7 @@ static int train_until(const char *config, const char *run, const char *const *s
     snprintf(cfg, sizeof cfg, "%s/%s", tmpdir, config);
     snprintf(dir, sizeof dir, "%s/%s", tmpdir, run);
     session_args a = {cfg, sets, nsets, NULL, NULL, NULL};
-    train_args t = {resume ? dir : NULL, resume ? NULL : dir, NULL, 0, stop_after};
+    train_args t = {resume ? dir : NULL, resume ? NULL : dir, NULL, 0, stop_after, 0};
     err_clear(err);
     return train_run(&a, &t, NULL, err);
 }

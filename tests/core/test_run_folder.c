@@ -1,0 +1,169 @@
+/* test_run_folder.c -- the run folder's promises: one process at a time
+ * (lockfile.c, run_folder.c), a --run-dir over a run refused unless forced,
+ * and metrics that survive a kill at any moment (runlog.c). The kill loop
+ * through the real binary is tests/kill_loop.sh. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/fileio.h"
+#include "core/lockfile.h"
+#include "core/sha256.h"
+#include "core/train.h"
+
+static char tmpdir[256];
+
+static void setup(void) {
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/rnnlab_test_run_folder_XXXXXX");
+    cr_assert_not_null(mkdtemp(tmpdir));
+    char p[512];
+    snprintf(p, sizeof p, "%s/add.ini", tmpdir);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    /* Three epochs of four batches, a dev and a test split: rows after
+     * every checkpoint, and test rows after the last one. */
+    fputs("[data]\nname = synthetic\ntask = adding\nlength = 6\ntrain_size = 32\n"
+          "dev_size = 8\ntest_size = 8\nbatch_size = 8\n"
+          "[tokenizer]\nname = char\n[model]\nhidden_size = 4\n[loss]\nname = mse\n"
+          "[train]\nseed = 3\nepochs = 3\nlog_every = 1\n",
+          f);
+    fclose(f);
+    setenv("RNNLAB_PLUGIN_PATH", RNNLAB_TEST_PLUGIN_DIR, 1);
+}
+
+static void teardown(void) {
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(run_folder, .init = setup, .fini = teardown, .timeout = 60);
+
+static char *in_tmp(const char *rel) {
+    static char bufs[4][512];
+    static int k;
+    char *b = bufs[k++ % 4];
+    snprintf(b, 512, "%s/%s", tmpdir, rel);
+    return b;
+}
+
+/* train add.ini into `run` (or resume it), with --set lines. */
+static int train(const char *run, int resume, int force, const char *const *sets, size_t nsets,
+                 rnnlab_err *err) {
+    session_args a = {in_tmp("add.ini"), sets, nsets, NULL, NULL, NULL};
+    train_args t = {resume ? in_tmp(run) : NULL, resume ? NULL : in_tmp(run), NULL, 0, 0, force};
+    err_clear(err);
+    return train_run(&a, &t, NULL, err);
+}
+
+static void hash(const char *run, const char *file, char out[65]) {
+    char p[512];
+    rnnlab_err err;
+    snprintf(p, sizeof p, "%s/%s/%s", tmpdir, run, file);
+    cr_assert_eq(sha256_file_hex(p, out, &err), RNNLAB_OK, "%s", err.msg);
+}
+
+static void assert_same_runs(const char *a, const char *b) {
+    const char *files[] = {"last.safetensors", "best.safetensors", "metrics.csv"};
+    for (size_t i = 0; i < 3; i++) {
+        char x[65], y[65];
+        hash(a, files[i], x);
+        hash(b, files[i], y);
+        cr_assert_str_eq(x, y, "%s differs between %s and %s", files[i], a, b);
+    }
+}
+
+static int exists(const char *rel) {
+    struct stat st;
+    return stat(in_tmp(rel), &st) == 0;
+}
+
+/* ---- locks ------------------------------------------------------------------ */
+
+Test(run_folder, lock_excludes_others_and_ends_with_its_holder) {
+    rnnlab_err err;
+    const char *path = in_tmp("x.lock");
+    int a, b;
+    lock_holder h;
+    cr_assert_eq(lockfile_take(path, 0, &a, &h, &err), RNNLAB_OK, "%s", err.msg);
+    cr_assert_geq(a, 0);
+    cr_assert_eq(h.pid, 0, "a new lock file has no previous holder");
+    cr_assert(lockfile_held(path, NULL));
+    /* A second open file (here in the same process) does not get it and
+     * learns who holds it. */
+    cr_assert_eq(lockfile_take(path, 0, &b, &h, &err), RNNLAB_OK, "%s", err.msg);
+    cr_assert_eq(b, -1);
+    cr_assert_eq(h.pid, (long)getpid());
+    cr_assert_gt(h.since, 0);
+    lockfile_release(a);
+    cr_assert_not(lockfile_held(path, NULL));
+    /* Released cleanly: no stale record for the next holder. */
+    cr_assert_eq(lockfile_take(path, 0, &b, &h, &err), RNNLAB_OK, "%s", err.msg);
+    cr_assert_geq(b, 0);
+    cr_assert_eq(h.pid, 0);
+    close(b); /* ended without release, as a killed process does */
+    cr_assert_not(lockfile_held(path, NULL), "the kernel released the lock");
+    cr_assert_eq(lockfile_take(path, 0, &a, &h, &err), RNNLAB_OK, "%s", err.msg);
+    cr_assert_geq(a, 0);
+    cr_assert_eq(h.pid, (long)getpid(), "the dead holder's record is reported");
+    lockfile_release(a);
+}
+
+Test(run_folder, lock_record_names_slurm_job) {
+    setenv("SLURM_JOB_ID", "77", 1);
+    setenv("SLURM_ARRAY_JOB_ID", "70", 1);
+    setenv("SLURM_ARRAY_TASK_ID", "3", 1);
+    lock_holder h;
+    lockfile_self(&h);
+    char text[512];
+    lockfile_describe(&h, text, sizeof text);
+    cr_assert_not_null(strstr(text, "(Slurm job 77, array 70_3)"), "%s", text);
+    cr_assert_not_null(strstr(text, h.host), "%s", text);
+    unsetenv("SLURM_JOB_ID");
+    unsetenv("SLURM_ARRAY_JOB_ID");
+    unsetenv("SLURM_ARRAY_TASK_ID");
+}
+
+Test(run_folder, second_train_or_resume_of_a_locked_folder_fails) {
+    rnnlab_err err;
+    cr_assert_eq(train("run", 0, 0, NULL, 0, &err), RNNLAB_OK, "%s", err.msg);
+    int fd;
+    lock_holder h;
+    cr_assert_eq(lockfile_take(in_tmp("run/.lock"), 0, &fd, &h, &err), RNNLAB_OK);
+    cr_assert_geq(fd, 0, "train released the folder when it ended");
+    char pid[64];
+    snprintf(pid, sizeof pid, "in use by pid %ld on host ", (long)getpid());
+    int rc = train("run", 1, 0, NULL, 0, &err);
+    cr_assert_eq(rc, RNNLAB_ERR_IO, "%d: %s", rc, err.msg);
+    cr_assert_not_null(strstr(err.msg, "cannot resume: "), "%s", err.msg);
+    cr_assert_not_null(strstr(err.msg, pid), "%s", err.msg);
+    rc = train("run", 0, 1, NULL, 0, &err);
+    cr_assert_eq(rc, RNNLAB_ERR_IO, "%d: %s", rc, err.msg);
+    cr_assert_not_null(strstr(err.msg, "/run: the run folder is in use by pid"), "%s", err.msg);
+    cr_assert(exists("run/last.safetensors"), "--force did not touch a locked folder");
+    lockfile_release(fd);
+}
+
+Test(run_folder, run_dir_over_a_run_needs_force_and_leaves_nothing_old) {
+    rnnlab_err err;
+    const char *seed5[] = {"train.seed=5"};
+    cr_assert_eq(train("fresh", 0, 0, seed5, 1, &err), RNNLAB_OK, "%s", err.msg);
+    cr_assert_eq(train("run", 0, 0, NULL, 0, &err), RNNLAB_OK, "%s", err.msg);
+    int rc = train("run", 0, 0, seed5, 1, &err);
+    cr_assert_eq(rc, RNNLAB_ERR_INVALID, "%d: %s", rc, err.msg);
+    cr_assert_not_null(strstr(err.msg, "already holds a run (last.safetensors, best.safetensors, "
+                                       "meta.json, metrics.csv, config.ini); continue it with "
+                                       "`rnnlab train --resume "),
+                       "%s", err.msg);
+    cr_assert_not_null(strstr(err.msg, "or pass --force"), "%s", err.msg);
+    /* what a write killed mid-way leaves */
+    FILE *f = fopen(in_tmp("run/metrics.csv.tmp.4242"), "w");
+    cr_assert_not_null(f);
+    fclose(f);
+    cr_assert_eq(train("run", 0, 1, seed5, 1, &err), RNNLAB_OK, "%s", err.msg);
+    assert_same_runs("fresh", "run");
+    cr_assert_not(exists("run/metrics.csv.tmp.4242"));
+}
