@@ -69,7 +69,14 @@ int run_save_checkpoint(trainer *tr, const char *path, rnnlab_err *err) {
     ts[k].shape[0] = ncarry;
     k++;
     char epoch[32], step[32], lr[64], best[64], bad[32], pbad[32], seed[32];
-    char bnext[32], esum[64], ebatches[32];
+    char bnext[32], esum[64], ebatches[32], mlines[32];
+    int rc = runlog_sync(&tr->metrics, err);
+    if (rc != RNNLAB_OK) {
+        free(ts);
+        free(cfg);
+        return rc;
+    }
+    snprintf(mlines, sizeof mlines, "%llu", (unsigned long long)tr->metrics.lines);
     snprintf(bnext, sizeof bnext, "%zu", tr->batch_next);
     snprintf(esum, sizeof esum, "%.17g", tr->epoch_loss_sum);
     snprintf(ebatches, sizeof ebatches, "%zu", tr->epoch_batches);
@@ -108,8 +115,9 @@ int run_save_checkpoint(trainer *tr, const char *path, rnnlab_err *err) {
         {"input_kind", s->info.input_kind == RNNLAB_INPUT_IDS ? "ids" : "dense"},
         {"head", s->info.head == RNNLAB_HEAD_PER_STEP ? "per_step" : "last"},
         {"label_names", tr->label_names ? tr->label_names : ""},
+        {"metrics_lines", mlines},
     };
-    int rc = ckpt_write(path, ts, nt, meta, sizeof meta / sizeof meta[0], err);
+    rc = ckpt_write(path, ts, nt, meta, sizeof meta / sizeof meta[0], err);
     free(ts);
     free(cfg);
     return rc;
@@ -230,36 +238,29 @@ int run_write_meta(trainer *tr, const char *status, const char *message, rnnlab_
     return rc;
 }
 
-/* Keeps the metrics rows up to `step` (those the checkpoint covers) and
- * reopens the file for appending. */
-int run_open_metrics(trainer *tr, int resume, rnnlab_err *err) {
-    if (!resume) {
-        tr->metrics = fopen(tr->metrics_path, "w");
-        if (!tr->metrics)
-            return err_set(err, RNNLAB_ERR_IO, "%s: cannot create: %s", tr->metrics_path,
-                           strerror(errno));
-        fprintf(tr->metrics, "step,split,metric,value\n");
-        return RNNLAB_OK;
+int run_open_metrics(trainer *tr, const ckpt *c, const char *ckpt_path, rnnlab_err *err) {
+    char *path = path_join(tr->run_path, "metrics.csv");
+    if (!path) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+    int rc;
+    if (!c) {
+        rc = runlog_create(&tr->metrics, path, "step,split,metric,value", err);
+    } else if (!ckpt_meta_get(c, "metrics_lines")) {
+        rc = err_set(err, RNNLAB_ERR_FORMAT,
+                     "%s: metadata has no 'metrics_lines' (the checkpoint is older than "
+                     "resumable metrics), so its metrics.csv cannot be continued safely; train "
+                     "the run again (--run-dir %s --force)",
+                     ckpt_path, tr->run_path);
+    } else {
+        long keep;
+        rc = meta_long(c, "metrics_lines", &keep, ckpt_path, err);
+        if (rc == RNNLAB_OK && keep < 1)
+            rc = err_set(err, RNNLAB_ERR_FORMAT,
+                         "%s: metadata 'metrics_lines' = %ld: expected at least 1 (the header)",
+                         ckpt_path, keep);
+        if (rc == RNNLAB_OK) rc = runlog_resume(&tr->metrics, path, (uint64_t)keep, err);
     }
-    char *old;
-    size_t len;
-    int rc = file_read_all(tr->metrics_path, &old, &len, err);
-    if (rc != RNNLAB_OK) return rc;
-    tr->metrics = fopen(tr->metrics_path, "w");
-    if (!tr->metrics) {
-        free(old);
-        return err_set(err, RNNLAB_ERR_IO, "%s: cannot rewrite: %s", tr->metrics_path,
-                       strerror(errno));
-    }
-    char *line = old, *next;
-    for (int first = 1; line && *line; line = next, first = 0) {
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
-        if (!first && strtoull(line, NULL, 10) > tr->step) continue;
-        fprintf(tr->metrics, "%s\n", line);
-    }
-    free(old);
-    return RNNLAB_OK;
+    free(path);
+    return rc;
 }
 
 int run_resume(trainer *tr, const ckpt *c, const char *path, rnnlab_err *err) {

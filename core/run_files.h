@@ -7,7 +7,8 @@
 #include "checkpoint.h"
 #include "trainer.h"
 
-/* Writes params, optimizer state, carried state and training position. */
+/* Writes params, optimizer state, carried state, training position and how
+ * many lines of metrics.csv it covers (after making them durable). */
 int run_save_checkpoint(trainer *tr, const char *path, rnnlab_err *err);
 /* Restores params (and optimizer state when with_state), checking names,
  * dtypes and shapes against the model. */
@@ -16,7 +17,8 @@ int run_load_weights(trainer *tr, const ckpt *c, const char *path, int with_stat
 int run_resume(trainer *tr, const ckpt *c, const char *path, rnnlab_err *err);
 /* meta.json, atomically; status "running", "ok", "diverged", ... */
 int run_write_meta(trainer *tr, const char *status, const char *message, rnnlab_err *err);
-/* metrics.csv: new, or on resume cut back to the checkpoint's step. */
-int run_open_metrics(trainer *tr, int resume, rnnlab_err *err);
+/* Opens metrics.csv (runlog.h): new, or when resuming from checkpoint c
+ * (read from ckpt_path) cut back to the lines c covers. */
+int run_open_metrics(trainer *tr, const ckpt *c, const char *ckpt_path, rnnlab_err *err);
 
 #endif

@@ -162,6 +162,15 @@ static void schedule_epoch(trainer *tr, double dev_loss, int improved) {
     }
 }
 
+/* max_steps reached or early-stopped: what ended a run before its last
+ * epoch. Checked before each epoch too, so a resumed finished run trains
+ * nothing more. */
+static int run_done(const trainer *tr) {
+    const train_opts *o = &tr->s->train;
+    return tr->finished || (o->max_steps > 0 && tr->step >= (uint64_t)o->max_steps) ||
+           (o->patience > 0 && tr->bad_epochs >= o->patience);
+}
+
 static int run_epochs(trainer *tr, rnnlab_err *err) {
     session *s = tr->s;
     const rnnlab_loader_ops *ld = &s->loader.comp->ops.loader;
@@ -170,7 +179,7 @@ static int run_epochs(trainer *tr, rnnlab_err *err) {
         return err_set(err, RNNLAB_ERR_INVALID, "%s: the training split has no batches",
                        s->config_path);
     int rc = RNNLAB_OK;
-    while (tr->epoch < s->train.epochs && !tr->finished) {
+    while (tr->epoch < s->train.epochs && !run_done(tr)) {
         host_set_sink(s->host, err);
         rc = ld->begin_epoch(s->loader_self, RNNLAB_SPLIT_TRAIN, (uint64_t)tr->epoch);
         if (rc != RNNLAB_OK) return err_prefix(err, "data loader '%s': ", s->loader.comp->name);
@@ -217,7 +226,6 @@ static int run_epochs(trainer *tr, rnnlab_err *err) {
         tr->train_seconds += dt;
         tr->tokens_total += tokens;
         if (interrupted) {
-            if (tr->metrics) fflush(tr->metrics);
             rc = run_save_checkpoint(tr, tr->ckpt_last, err);
             if (rc != RNNLAB_OK) return err_prefix(err, "interrupted, and the checkpoint failed: ");
             return err_set(err, RNNLAB_ERR_INTERRUPTED,
@@ -257,12 +265,11 @@ static int run_epochs(trainer *tr, rnnlab_err *err) {
             }
         }
         schedule_epoch(tr, dev_loss, improved);
-        if (tr->metrics) fflush(tr->metrics);
         rc = run_save_checkpoint(tr, tr->ckpt_last, err);
         if (rc == RNNLAB_OK && improved) rc = run_save_checkpoint(tr, tr->ckpt_best, err);
         if (rc != RNNLAB_OK) return rc;
         if ((stop_requested || (tr->stop_after_steps && tr->step >= tr->stop_after_steps)) &&
-            tr->epoch < s->train.epochs && !tr->finished)
+            tr->epoch < s->train.epochs && !run_done(tr))
             return err_set(err, RNNLAB_ERR_INTERRUPTED,
                            "interrupted after step %llu (end of epoch %ld); checkpoint written; "
                            "continue with `rnnlab train --resume %s`",
@@ -347,14 +354,13 @@ int train_run(const session_args *sargs, const train_args *targs, char **run_pat
     if (rc == RNNLAB_OK) {
         tr.ckpt_last = path_join(tr.run_path, "last.safetensors");
         tr.ckpt_best = path_join(tr.run_path, "best.safetensors");
-        tr.metrics_path = path_join(tr.run_path, "metrics.csv");
         char *cfg_path = path_join(tr.run_path, "config.ini");
-        if (!tr.ckpt_last || !tr.ckpt_best || !tr.metrics_path || !cfg_path)
+        if (!tr.ckpt_last || !tr.ckpt_best || !cfg_path)
             rc = err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
         if (rc == RNNLAB_OK) rc = config_save(s.cfg, cfg_path, err);
         free(cfg_path);
     }
-    if (rc == RNNLAB_OK) rc = run_open_metrics(&tr, resume != NULL, err);
+    if (rc == RNNLAB_OK) rc = run_open_metrics(&tr, resume, resume_path, err);
     if (rc == RNNLAB_OK) rc = run_write_meta(&tr, "running", NULL, err);
     if (rc != RNNLAB_OK) goto out_session;
 
@@ -387,7 +393,7 @@ int train_run(const session_args *sargs, const train_args *targs, char **run_pat
         evaluate_log(&tr, "test", &test);
         evaluate_print(&tr, "test", &test);
     }
-    if (tr.metrics) fflush(tr.metrics);
+    if (rc == RNNLAB_OK) rc = runlog_sync(&tr.metrics, err);
     if (rc == RNNLAB_OK) rc = run_write_meta(&tr, "ok", NULL, err);
     if (rc == RNNLAB_OK && run_path) {
         *run_path = tr.run_path;

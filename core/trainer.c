@@ -82,8 +82,8 @@ double trainer_lr(const trainer *tr) {
 }
 
 void trainer_metric(trainer *tr, const char *split, const char *name, double value) {
-    if (tr->metrics)
-        fprintf(tr->metrics, "%llu,%s,%s,%.9g\n", (unsigned long long)tr->step, split, name, value);
+    runlog_printf(&tr->metrics, "%llu,%s,%s,%.9g", (unsigned long long)tr->step, split, name,
+                  value);
 }
 
 int trainer_fetch_state(trainer *tr, rnnlab_err *err) {
@@ -166,7 +166,7 @@ int trainer_make(trainer *tr, rnnlab_err *err) {
 }
 
 void trainer_free(trainer *tr) {
-    if (tr->metrics) fclose(tr->metrics);
+    runlog_close(&tr->metrics);
     for (size_t k = 0; tr->opt_state && k < tr->ntensors * tr->slots; k++) {
         free(tr->opt_state[k]);
         free(tr->opt_names[k]);
@@ -182,7 +182,6 @@ void trainer_free(trainer *tr) {
     free(tr->diag_alive);
     free(tr->ckpt_last);
     free(tr->ckpt_best);
-    free(tr->metrics_path);
     if (tr->tok_state) tr->s->host->free(tr->s->host, tr->tok_state);
     if (tr->labels) tr->s->host->free(tr->s->host, tr->labels);
     free(tr->label_names);

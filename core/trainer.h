@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "runlog.h"
 #include "session.h"
 
 /* Everything the loop needs, allocated before the first step. */
@@ -31,8 +32,8 @@ typedef struct trainer {
     unsigned char *diag_alive; /* per unit: positive anywhere in the batch */
     char *run_path;
     int lock_fd; /* holds the run folder's lock (run_folder.h); -1: none */
-    char *ckpt_last, *ckpt_best, *metrics_path;
-    FILE *metrics;
+    char *ckpt_last, *ckpt_best;
+    runlog metrics; /* metrics.csv */
     /* progress */
     uint64_t step; /* optimizer steps taken */
     long epoch;    /* epochs completed */

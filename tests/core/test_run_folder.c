@@ -50,13 +50,19 @@ static char *in_tmp(const char *rel) {
     return b;
 }
 
-/* train add.ini into `run` (or resume it), with --set lines. */
-static int train(const char *run, int resume, int force, const char *const *sets, size_t nsets,
-                 rnnlab_err *err) {
+/* train add.ini into `run` (or resume it), with --set lines, acting as if
+ * interrupted after `stop` steps (0: never). */
+static int train_until(const char *run, int resume, int force, const char *const *sets,
+                       size_t nsets, uint64_t stop, rnnlab_err *err) {
     session_args a = {in_tmp("add.ini"), sets, nsets, NULL, NULL, NULL};
-    train_args t = {resume ? in_tmp(run) : NULL, resume ? NULL : in_tmp(run), NULL, 0, 0, force};
+    train_args t = {resume ? in_tmp(run) : NULL, resume ? NULL : in_tmp(run), NULL, 0, stop, force};
     err_clear(err);
     return train_run(&a, &t, NULL, err);
+}
+
+static int train(const char *run, int resume, int force, const char *const *sets, size_t nsets,
+                 rnnlab_err *err) {
+    return train_until(run, resume, force, sets, nsets, 0, err);
 }
 
 static void hash(const char *run, const char *file, char out[65]) {
@@ -166,4 +172,87 @@ Test(run_folder, run_dir_over_a_run_needs_force_and_leaves_nothing_old) {
     cr_assert_eq(train("run", 0, 1, seed5, 1, &err), RNNLAB_OK, "%s", err.msg);
     assert_same_runs("fresh", "run");
     cr_assert_not(exists("run/metrics.csv.tmp.4242"));
+}
+
+/* ---- metrics.csv ----------------------------------------------------------- */
+
+static void append(const char *rel, const char *text) {
+    FILE *f = fopen(in_tmp(rel), "a");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Rows written after the checkpoint, and a line torn by a kill, are
+ * dropped on resume and never read as a step. */
+Test(run_folder, resume_drops_rows_after_the_checkpoint_and_a_torn_line) {
+    rnnlab_err err;
+    cr_assert_eq(train("full", 0, 0, NULL, 0, &err), RNNLAB_OK, "%s", err.msg);
+    int rc = train_until("cut", 0, 0, NULL, 0, 6, &err);
+    cr_assert_eq(rc, RNNLAB_ERR_INTERRUPTED, "%d: %s", rc, err.msg);
+    append("cut/metrics.csv", "7,train,loss,0.5\n7,train,grad_norm,1\n5,train,lo");
+    cr_assert_eq(train("cut", 1, 0, NULL, 0, &err), RNNLAB_OK, "%s", err.msg);
+    assert_same_runs("full", "cut");
+}
+
+/* A finished run resumed (early-stopped or at max_steps too) trains nothing
+ * more and does not write its test rows twice. */
+Test(run_folder, resuming_a_finished_run_changes_nothing) {
+    rnnlab_err err;
+    const char *max6[] = {"train.max_steps=6"};
+    cr_assert_eq(train("full", 0, 0, NULL, 0, &err), RNNLAB_OK, "%s", err.msg);
+    cr_assert_eq(train("same", 0, 0, NULL, 0, &err), RNNLAB_OK, "%s", err.msg);
+    cr_assert_eq(train("max", 0, 0, max6, 1, &err), RNNLAB_OK, "%s", err.msg);
+    cr_assert_eq(train("max2", 0, 0, max6, 1, &err), RNNLAB_OK, "%s", err.msg);
+    append("same/metrics.csv", "12,test,lo"); /* killed while writing test rows */
+    cr_assert_eq(train("same", 1, 0, NULL, 0, &err), RNNLAB_OK, "%s", err.msg);
+    cr_assert_eq(train("same", 1, 0, NULL, 0, &err), RNNLAB_OK, "%s", err.msg);
+    assert_same_runs("full", "same");
+    cr_assert_eq(train("max2", 1, 0, NULL, 0, &err), RNNLAB_OK, "%s", err.msg);
+    assert_same_runs("max", "max2");
+    char *text;
+    size_t len;
+    cr_assert_eq(file_read_all(in_tmp("same/metrics.csv"), &text, &len, &err), RNNLAB_OK);
+    size_t tests = 0;
+    for (const char *p = text; (p = strstr(p, ",test,loss,")); p++) tests++;
+    free(text);
+    cr_assert_eq(tests, 1, "one test loss row, found %zu", tests);
+}
+
+Test(run_folder, metrics_shorter_than_the_checkpoint_is_an_error) {
+    rnnlab_err err;
+    cr_assert_eq(train("run", 0, 0, NULL, 0, &err), RNNLAB_OK, "%s", err.msg);
+    FILE *f = fopen(in_tmp("run/metrics.csv"), "w");
+    cr_assert_not_null(f);
+    fputs("step,split,metric,value\n1,train,loss,0.5\n2,train,lo", f);
+    fclose(f);
+    int rc = train("run", 1, 0, NULL, 0, &err);
+    cr_assert_eq(rc, RNNLAB_ERR_FORMAT, "%d: %s", rc, err.msg);
+    cr_assert_not_null(strstr(err.msg, "metrics.csv: has 2 complete lines, but the checkpoint "
+                                       "covers "),
+                       "%s", err.msg);
+}
+
+/* The cut is written beside the file and renamed over it: a write that
+ * fails (or a kill) leaves the old file, and the next resume succeeds. */
+Test(run_folder, a_failed_cut_leaves_the_old_metrics) {
+    rnnlab_err err;
+    cr_assert_eq(train("full", 0, 0, NULL, 0, &err), RNNLAB_OK, "%s", err.msg);
+    int rc = train_until("cut", 0, 0, NULL, 0, 6, &err);
+    cr_assert_eq(rc, RNNLAB_ERR_INTERRUPTED, "%d: %s", rc, err.msg);
+    append("cut/metrics.csv", "7,train,loss,0.5\n");
+    char before[65], after[65];
+    hash("cut", "metrics.csv", before);
+    /* config.ini is rewritten (same bytes) first; the fault hits the cut */
+    struct stat st;
+    cr_assert_eq(stat(in_tmp("cut/config.ini"), &st), 0);
+    fileio_inject_faults((long)st.st_size + 10, 0);
+    rc = train("cut", 1, 0, NULL, 0, &err);
+    fileio_inject_faults(-1, 0);
+    cr_assert_eq(rc, RNNLAB_ERR_IO, "%d: %s", rc, err.msg);
+    cr_assert_not_null(strstr(err.msg, "metrics.csv: write failed"), "%s", err.msg);
+    hash("cut", "metrics.csv", after);
+    cr_assert_str_eq(before, after);
+    cr_assert_eq(train("cut", 1, 0, NULL, 0, &err), RNNLAB_OK, "%s", err.msg);
+    assert_same_runs("full", "cut");
 }
