@@ -24,6 +24,8 @@
 #include "core/config.h"
 #include "core/fileio.h"
 #include "core/host.h"
+#include "core/lockfile.h"
+#include "core/run_folder.h"
 #include "report.h"
 #include "core/session.h"
 #include "core/sha256.h"
@@ -863,51 +865,40 @@ static int write_done(const sweep_plan *p, size_t i, rnnlab_err *err) {
     return rc;
 }
 
-/* 1: claimed; 0: a live process holds it; < 0: error. */
-static int claim(const sweep_plan *p, size_t i, rnnlab_err *err) {
+/* Takes run i's claim (sweep.h): 1 with *fd holding it, and `stale`
+ * filled with the record of a holder that died without releasing it (pid
+ * 0 if none); 0 when busy (another process holds the claim, or a training
+ * process still holds the run folder); < 0 on error. */
+static int claim(const sweep_plan *p, size_t i, int *fd, lock_holder *stale, rnnlab_err *err) {
     char *path = sweep_run_file(p, i, "CLAIM");
     if (!path) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
-    int rc = 0;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-        if (fd >= 0) {
-            dprintf(fd, "%ld\n", (long)getpid());
-            close(fd);
-            rc = 1;
-            break;
-        }
-        if (errno != EEXIST) {
-            rc = err_set(err, RNNLAB_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-            break;
-        }
-        char *text = NULL;
-        size_t len;
-        rnnlab_err e;
-        long pid = file_read_all(path, &text, &len, &e) == RNNLAB_OK ? atol(text) : 0;
-        free(text);
-        if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM)) break; /* alive */
-        /* Stale (its process is gone) or unreadable: take it over. Another
-         * sweep may do the same; O_EXCL on the retry decides who wins. */
-        unlink(path);
+    int rc = lockfile_take(path, 0, fd, stale, err);
+    free(path);
+    if (rc != RNNLAB_OK) return rc;
+    if (*fd < 0) return 0;
+    /* The claim was free, but a `train` left running by a sweep that died
+     * (or started by hand) may still hold the folder: leave it be. */
+    char *dir = run_dir(p, i);
+    int busy = !dir || run_folder_busy(dir, NULL);
+    free(dir);
+    if (busy) {
+        lockfile_release(*fd);
+        *fd = -1;
+        return dir ? 0 : err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
     }
-    free(path);
-    return rc;
+    return 1;
 }
 
-static void unclaim(const sweep_plan *p, size_t i) {
-    char *path = sweep_run_file(p, i, "CLAIM");
-    if (path) unlink(path);
-    free(path);
-}
-
-/* Empties a run folder except its CLAIM (a fresh start for the run). */
+/* Empties a run folder except its lock files, CLAIM and RUN_LOCK_FILE,
+ * which must never be removed while in use (lockfile.h): a fresh start. */
 static int clear_run_dir(const char *dir, rnnlab_err *err) {
     DIR *d = opendir(dir);
     if (!d) return err_set(err, RNNLAB_ERR_IO, "%s: cannot open: %s", dir, strerror(errno));
     struct dirent *de;
     int rc = RNNLAB_OK;
     while ((de = readdir(d)) && rc == RNNLAB_OK) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, "CLAIM"))
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, "CLAIM") ||
+            !strcmp(de->d_name, RUN_LOCK_FILE))
             continue;
         char *path = path_join(dir, de->d_name);
         if (!path || remove_tree(path) != 0)
@@ -934,6 +925,7 @@ typedef struct slot {
     pid_t pid;
     size_t run;
     double t0;
+    int claim_fd; /* holds the run's CLAIM while its child runs */
 } slot;
 
 typedef struct runner {
@@ -1023,18 +1015,22 @@ static int launch(runner *rn, size_t i, rnnlab_err *err) {
     sweep_run *r = &p->runs[i];
     char *dir = run_dir(p, i);
     if (!dir) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+    int fd = -1;
+    lock_holder stale;
     int rc = make_dirs(dir, err);
-    if (rc == RNNLAB_OK) rc = claim(p, i, err);
+    if (rc == RNNLAB_OK) rc = claim(p, i, &fd, &stale, err);
     if (rc <= 0) {
         if (rc == 0) r->state = RUN_BUSY;
         free(dir);
         return rc;
     }
-    /* Another sweep may have finished it between our first look and the claim. */
+    /* Another sweep may have finished it between our first look and the
+     * claim; DONE is written before a claim is released, so this look,
+     * under the claim, is the one that counts. */
     sweep_run seen = *r;
     if (read_done(p, i, &seen) && !needs_run(rn->o, &seen)) {
         *r = seen;
-        unclaim(p, i);
+        lockfile_release(fd);
         free(dir);
         return 0;
     }
@@ -1054,19 +1050,28 @@ static int launch(runner *rn, size_t i, rnnlab_err *err) {
     free(log);
     free(dir);
     if (rc != RNNLAB_OK) {
-        unclaim(p, i);
+        lockfile_release(fd);
         return rc;
     }
     for (size_t k = 0; k < (size_t)rn->o->jobs; k++)
         if (rn->slots[k].pid == 0) {
-            rn->slots[k] = (slot){pid, i, now_seconds()};
+            rn->slots[k] = (slot){pid, i, now_seconds(), fd};
             break;
         }
     r->launched = 1;
     r->state = RUN_PENDING;
     rn->running++;
     rn->started++;
-    progress(rn, i, "start");
+    if (stale.pid > 0) {
+        /* Its holder ended without releasing it: killed, preempted,
+         * cancelled, or its node was lost. */
+        char who[512], what[640];
+        lockfile_describe(&stale, who, sizeof who);
+        snprintf(what, sizeof what, "start (a stale claim of %s was taken over)", who);
+        progress(rn, i, what);
+    } else {
+        progress(rn, i, "start");
+    }
     return 1;
 }
 
@@ -1119,8 +1124,9 @@ static int finish_run(runner *rn, slot *sl, int status, rnnlab_err *err) {
         r->state = RUN_FAILED;
     int rc = RNNLAB_OK;
     if (r->state != RUN_UNFINISHED) rc = write_done(p, i, err);
-    unclaim(p, i);
+    lockfile_release(sl->claim_fd);
     sl->pid = 0;
+    sl->claim_fd = -1;
     rn->running--;
     char what[96];
     if (r->state == RUN_DIVERGED)
@@ -1260,21 +1266,22 @@ void sweep_scan(sweep_plan *p) {
         r->state = RUN_UNFINISHED;
         r->steps = r->diverged_step = -1;
         if (read_done(p, i, r)) continue;
-        char *path = sweep_run_file(p, i, "CLAIM"), *text = NULL;
-        size_t len;
-        rnnlab_err e;
-        if (path && file_read_all(path, &text, &len, &e) == RNNLAB_OK) {
-            long pid = atol(text);
-            if (pid > 0 && kill((pid_t)pid, 0) == 0) r->state = RUN_BUSY;
-        }
-        free(text);
-        free(path);
+        char *claim = sweep_run_file(p, i, "CLAIM"), *dir = run_dir(p, i);
+        /* Looked at without locking: a probe must never make a claimer
+         * see the run busy. */
+        if ((claim && lockfile_held(claim, NULL)) || (dir && run_folder_busy(dir, NULL)))
+            r->state = RUN_BUSY;
+        free(claim);
+        free(dir);
     }
 }
 
 /* ---- report ---------------------------------------------------------------------- */
 
-int sweep_report(const sweep_plan *p, rnnlab_err *err) {
+/* The report of p as its run folders are now: called with the report lock
+ * held, so the last report written is never older than another's. */
+static int write_report(sweep_plan *p, rnnlab_err *err) {
+    sweep_scan(p);
     const char **keys = calloc(p->naxes + 1, sizeof *keys);
     const char **values = calloc(p->nvariants * p->naxes + 1, sizeof *values);
     report_run *runs = calloc(p->nruns + 1, sizeof *runs);
@@ -1314,5 +1321,17 @@ int sweep_report(const sweep_plan *p, rnnlab_err *err) {
     free(runs);
     free(values);
     free(keys);
+    return rc;
+}
+
+int sweep_report(sweep_plan *p, rnnlab_err *err) {
+    int rc = make_dirs(p->out_dir, err);
+    char *path = path_join(p->out_dir, ".report.lock");
+    if (rc == RNNLAB_OK && !path) rc = err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+    int fd = -1;
+    if (rc == RNNLAB_OK) rc = lockfile_take(path, 1, &fd, NULL, err);
+    free(path);
+    if (rc == RNNLAB_OK) rc = write_report(p, err);
+    lockfile_release(fd);
     return rc;
 }

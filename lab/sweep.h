@@ -39,13 +39,40 @@
  * prints for it). The base path is made absolute first, so the hash does not
  * depend on the folder the sweep is started from.
  *
- * Markers in a run folder: CLAIM (created with O_EXCL, holds the pid of the
- * sweep running it; a claim whose pid is gone is stale and taken over) and
- * DONE (written last, atomically: "status = ok|diverged|failed" plus the
- * exit code, signal and steps). Re-running a sweep skips runs whose DONE says
- * ok or diverged, re-runs unfinished runs (no DONE), re-runs failed runs only
- * with rerun_failed, and redoes everything (the folder is emptied first) only
- * with force. A finished run is otherwise never touched.
+ * Markers in a run folder: DONE, written last and atomically by the sweep
+ * that ran it ("status = ok|diverged|failed" plus the exit code, signal
+ * and steps), and CLAIM. Re-running a sweep skips runs whose DONE says ok
+ * or diverged, re-runs unfinished runs (no DONE), re-runs failed runs only
+ * with rerun_failed, and redoes everything (the folder is emptied first)
+ * only with force. A finished run is otherwise never touched.
+ *
+ * Claims: exactly once, across processes, PID namespaces and hosts that
+ * share OUT. A sweep runs a run only while it holds the lock of the run's
+ * CLAIM file (core/lockfile.h: an OFD lock the kernel -- or the NFS server,
+ * for a client that is gone -- releases when the holder ends, however it
+ * ends). CLAIM also holds a record of the holder: host, pid, boot id, the
+ * time it was taken and $SLURM_JOB_ID, $SLURM_ARRAY_JOB_ID and
+ * $SLURM_ARRAY_TASK_ID when set. How a claim is judged:
+ *   live   its lock is held. Nothing else counts: no pid is compared (pids
+ *          mean nothing across hosts or PID namespaces) and no clock.
+ *   free   its lock is not held and the record is empty: the last holder
+ *          released it (after writing DONE, or after its run was
+ *          interrupted).
+ *   stale  its lock is not held but a record remains: the holder ended
+ *          without releasing it (kill -9, scancel, preemption, a lost
+ *          node). The next sweep takes it over and says whose it was in its
+ *          progress line.
+ * A run is busy when its claim is live, or when a `train` process still
+ * holds the run folder's own lock (core/run_folder.h; say the child of a
+ * sweep that was killed, finishing its last step). A sweep that takes a
+ * claim reads DONE again under it, since DONE is written before a claim
+ * is released; so a run another sweep finished meanwhile is not run again.
+ * Lock files are never removed.
+ *
+ * Liveness across hosts needs a shared file system whose locks are seen by
+ * every client (NFSv4, NFSv3 with lockd, Lustre with -o flock, GPFS,
+ * CephFS); on a mount with local-only locks (NFS with `nolock`) two hosts
+ * can run the same run.
  *
  * Ownership: sweep_load allocates the plan; sweep_free releases it. */
 #ifndef RNNLAB_LAB_SWEEP_H
@@ -149,13 +176,17 @@ typedef struct sweep_opts {
  * diverged runs are not errors here: see p->runs. */
 int sweep_execute(sweep_plan *p, const sweep_opts *o, rnnlab_err *err);
 
-/* Fills each run's state from its folder's DONE marker without running
- * anything (a report of a sweep that is still going, or was interrupted). */
+/* Fills each run's state from its folder (DONE, and whether its claim or
+ * run folder lock is held: RUN_BUSY) without running or locking anything:
+ * a report of a sweep that is still going, or was interrupted. */
 void sweep_scan(sweep_plan *p);
 
-/* Writes runs.csv, summary.csv, summary.md and the SVG plots of the plan's
- * runs into p->out_dir. */
-int sweep_report(const sweep_plan *p, rnnlab_err *err);
+/* Re-reads every run's state (sweep_scan) and writes runs.csv,
+ * summary.csv, summary.md and the SVG plots into p->out_dir, holding
+ * OUT/.report.lock throughout: when several sweeps share OUT, each writes
+ * a report at least as new as any written before it, and the last one
+ * (written after every run ended) shows every run finished. */
+int sweep_report(sweep_plan *p, rnnlab_err *err);
 
 const char *run_state_name(run_state s);
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/fileio.h"
+#include "core/lockfile.h"
 #include "lab/report.h"
 #include "lab/sweep.h"
 
@@ -581,35 +582,37 @@ Test(sweep, end_to_end_resume_claims_verify) {
         cr_expect(same_time(t0[i], t1), "run %zu untouched", i);
     }
 
-    /* An unfinished run (no DONE), a stale claim (a dead pid) and a live
-     * claim (ours): the first two re-run, the third is left to its owner. */
-    pid_t dead = fork();
-    if (dead == 0) _exit(0);
-    waitpid(dead, NULL, 0);
+    /* An unfinished run (no DONE), a stale claim (a record whose holder
+     * ended without releasing it: no lock) and a live claim (locked, by
+     * this process): the first two re-run, the third is left to its owner. */
     snprintf(path, sizeof path, "%s/runs/%s/DONE", p->out_dir, p->runs[1].hash);
     cr_assert_eq(unlink(path), 0);
     snprintf(path, sizeof path, "%s/runs/%s/DONE", p->out_dir, p->runs[2].hash);
     cr_assert_eq(unlink(path), 0);
     snprintf(path, sizeof path, "%s/runs/%s/CLAIM", p->out_dir, p->runs[2].hash);
     FILE *f = fopen(path, "w");
-    fprintf(f, "%ld\n", (long)dead);
+    fprintf(f, "pid=4242\nhost=gone-node\nsince=1700000000\nslurm_job_id=99\n");
     fclose(f);
     snprintf(path, sizeof path, "%s/runs/%s/DONE", p->out_dir, p->runs[3].hash);
     cr_assert_eq(unlink(path), 0);
     snprintf(path, sizeof path, "%s/runs/%s/CLAIM", p->out_dir, p->runs[3].hash);
-    f = fopen(path, "w");
-    fprintf(f, "%ld\n", (long)getpid());
-    fclose(f);
+    int live;
+    cr_assert_eq(lockfile_take(path, 0, &live, NULL, &err), RNNLAB_OK, "%s", err.msg);
+    cr_assert_geq(live, 0);
     cr_assert_eq(run_cmd(args, log), 0);
     cr_expect_eq(count_in_file(log, "(2 run now)"), 1, "log: %s", log);
     cr_expect_eq(count_in_file(log, "1 running elsewhere"), 1);
+    cr_expect_eq(count_in_file(log, "start (a stale claim of pid 4242 on host gone-node (Slurm "
+                                    "job 99) since 2023-11-14 22:13:20 UTC was taken over)"),
+                 1);
     cr_expect_eq(done_mtime(p, 0, &t1), 0);
     cr_expect(same_time(t0[0], t1), "finished run untouched");
     cr_expect_eq(done_mtime(p, 1, &t1), 0, "unfinished run re-ran");
     cr_expect_eq(done_mtime(p, 2, &t1), 0, "stale claim taken over");
     cr_expect_neq(done_mtime(p, 3, &t1), 0, "live claim respected");
-    cr_expect_eq(access(path, F_OK), 0, "the live claim is left alone");
-    unlink(path);
+    snprintf(path, sizeof path, "%s/runs.csv", p->out_dir);
+    cr_expect_eq(count_in_file(path, ",busy,"), 1, "runs.csv shows the claimed run busy");
+    lockfile_release(live);
 
     /* The re-run reproduces the run bit for bit. */
     snprintf(args, sizeof args, "verify '%s/runs/%s' --plugin-path '%s'", p->out_dir,
