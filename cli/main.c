@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/plugin_guard.h"
 
 static const cli_command *const commands[] = {
     &cli_cmd_train, &cli_cmd_gradcheck, &cli_cmd_eval,   &cli_cmd_tag,     &cli_cmd_sample,
@@ -27,6 +28,9 @@ static const cli_command *find(const char *name) {
 }
 
 int main(int argc, char **argv) {
+    /* A plugin that calls exit() or crashes is named, and never ends a
+     * command with status 0. */
+    guard_install();
     if (argc < 2) {
         help(stderr);
         return CLI_USAGE_ERROR;

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "plugin_guard.h"
+
 /* The activation's shape, probed through its ops (the core never knows
  * which plugin it holds): bounded in (-1, 1) like tanh, in (0, 1) like
  * sigmoid, or unbounded above with 0 below like relu. */
@@ -13,7 +15,10 @@ enum { ACT_OTHER, ACT_SYMMETRIC, ACT_UNIT, ACT_RECTIFIED };
 static int activation_shape(const session *s) {
     const rnnlab_activation_ops *a = &s->activation.comp->ops.activation;
     float x[3] = {-1e4f, 0.0f, 1e4f}, y[3];
-    if (a->forward(s->act_self, x, y, 3) != RNNLAB_OK) return ACT_OTHER;
+    guard_enter(s->activation.comp, "forward");
+    int rc = a->forward(s->act_self, x, y, 3);
+    guard_leave();
+    if (rc != RNNLAB_OK) return ACT_OTHER;
     if (fabsf(y[0] + 1.0f) < 1e-3f && fabsf(y[2] - 1.0f) < 1e-3f) return ACT_SYMMETRIC;
     if (fabsf(y[0]) < 1e-3f && fabsf(y[2] - 1.0f) < 1e-3f) return ACT_UNIT;
     if (y[0] == 0.0f && y[1] == 0.0f && y[2] > 1e3f) return ACT_RECTIFIED;

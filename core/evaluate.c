@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "host.h"
+#include "plugin_guard.h"
 #include "run_files.h"
 
 /* ---- evaluation --------------------------------------------------------- */
@@ -14,10 +15,14 @@ int evaluate_split(trainer *tr, rnnlab_split split, eval_result *res, rnnlab_err
     session *s = tr->s;
     const rnnlab_loader_ops *ld = &s->loader.comp->ops.loader;
     memset(res, 0, sizeof *res);
+    guard_enter(s->loader.comp, "num_batches");
     size_t nb = ld->num_batches(s->loader_self, split);
+    guard_leave();
     if (nb == 0) return RNNLAB_OK;
     host_set_sink(s->host, err);
+    guard_enter(s->loader.comp, "begin_epoch");
     int rc = ld->begin_epoch(s->loader_self, split, 0);
+    guard_leave();
     if (rc != RNNLAB_OK) return err_prefix(err, "data loader '%s': ", s->loader.comp->name);
     double total = 0.0;
     size_t correct = 0, count = 0;
@@ -27,8 +32,7 @@ int evaluate_split(trainer *tr, rnnlab_split split, eval_result *res, rnnlab_err
         size_t rows, c = 0, n = 0;
         double loss;
         rc = trainer_next_batch(tr, split, i, err);
-        if (rc == RNNLAB_OK)
-            rc = model_forward(tr->m, &tr->batch, s->info.stateful && i > 0, &logits, &rows, err);
+        if (rc == RNNLAB_OK) rc = trainer_forward(tr, i, &logits, &rows, err);
         if (rc == RNNLAB_OK) rc = trainer_score(tr, logits, rows, &loss, &c, &n, NULL, err);
         if (rc != RNNLAB_OK) return rc;
         total += loss * (double)n;

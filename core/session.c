@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "host.h"
+#include "plugin_guard.h"
 
 const char *const session_sections[] = {"model",       "activation", "loss",  "optimizer",
                                         "tokenizer",   "data",       "train", "plugins",
@@ -132,7 +133,9 @@ static int create_instance(session *s, const session_part *part, rnnlab_create_f
     *self = NULL;
     if (!create) return RNNLAB_OK;
     host_set_sink(s->host, err);
+    guard_enter(part->comp, "create");
     int rc = create(s->host, part->values, self);
+    guard_leave();
     if (rc != RNNLAB_OK)
         return err_prefix(err, "%s '%s' (%s): ", kind_name(part->comp->kind), part->comp->name,
                           part->comp->file);
@@ -221,21 +224,27 @@ int session_open_data(session *s, const char *tok_state, const char *labels, rnn
     host_set_sink(s->host, err);
     int rc;
     if (tok_state) {
+        guard_enter(s->tokenizer.comp, "load");
         rc = tk->load(s->tok_self, tok_state, strlen(tok_state));
+        guard_leave();
         if (rc != RNNLAB_OK)
             return err_prefix(err,
                               "tokenizer '%s': restoring its state: ", s->tokenizer.comp->name);
     }
     rnnlab_tokenizer_ref ref = {tk, s->tok_self};
+    guard_enter(s->loader.comp, "open");
     rc = ld->open(s->host, s->loader.values, ref, tok_state ? (labels ? labels : "") : NULL,
                   s->train.seed, &s->loader_self);
+    guard_leave();
     if (rc != RNNLAB_OK) {
         s->loader_self = NULL;
         return err_prefix(err, "data loader '%s': ", s->loader.comp->name);
     }
     memset(&s->info, 0, sizeof s->info);
     s->info.struct_size = sizeof s->info;
+    guard_enter(s->loader.comp, "info");
     rc = ld->info(s->loader_self, &s->info);
+    guard_leave();
     if (rc != RNNLAB_OK) return err_prefix(err, "data loader '%s': ", s->loader.comp->name);
     if (s->info.target_kind != s->loss.comp->ops.loss.target_kind)
         return err_set(err, RNNLAB_ERR_INVALID,
@@ -270,13 +279,27 @@ int session_open_data(session *s, const char *tok_state, const char *labels, rnn
 static void free_part(session_part *p) { free(p->values); }
 
 void session_close(session *s) {
-    if (s->loader_self) s->loader.comp->ops.loader.close(s->loader_self);
-    if (s->tok_self) s->tokenizer.comp->ops.tokenizer.destroy(s->tok_self);
-    if (s->opt_self) s->optimizer.comp->ops.optimizer.destroy(s->opt_self);
-    if (s->loss_self && s->loss.comp->ops.loss.destroy)
+    if (s->loader_self) {
+        guard_enter(s->loader.comp, "close");
+        s->loader.comp->ops.loader.close(s->loader_self);
+    }
+    if (s->tok_self) {
+        guard_enter(s->tokenizer.comp, "destroy");
+        s->tokenizer.comp->ops.tokenizer.destroy(s->tok_self);
+    }
+    if (s->opt_self) {
+        guard_enter(s->optimizer.comp, "destroy");
+        s->optimizer.comp->ops.optimizer.destroy(s->opt_self);
+    }
+    if (s->loss_self && s->loss.comp->ops.loss.destroy) {
+        guard_enter(s->loss.comp, "destroy");
         s->loss.comp->ops.loss.destroy(s->loss_self);
-    if (s->act_self && s->activation.comp->ops.activation.destroy)
+    }
+    if (s->act_self && s->activation.comp->ops.activation.destroy) {
+        guard_enter(s->activation.comp, "destroy");
         s->activation.comp->ops.activation.destroy(s->act_self);
+    }
+    guard_leave();
     free_part(&s->activation);
     free_part(&s->loss);
     free_part(&s->optimizer);

@@ -14,6 +14,7 @@
 #include "evaluate.h"
 #include "fileio.h"
 #include "host.h"
+#include "plugin_guard.h"
 #include "rnnlab_build.h"
 #include "run_files.h"
 #include "run_folder.h"
@@ -71,8 +72,10 @@ static int optimizer_step(trainer *tr, rnnlab_err *err) {
     host_set_sink(s->host, err);
     for (size_t i = 0; i < tr->ntensors; i++) {
         model_tensor *t = model_tensor_at(tr->m, i);
+        guard_enter(s->optimizer.comp, "step");
         int rc =
             op->step(s->opt_self, &info, t->data, t->grad, tr->opt_state + i * tr->slots, t->n);
+        guard_leave();
         if (rc != RNNLAB_OK)
             return err_prefix(err, "optimizer '%s' on %s: ", s->optimizer.comp->name, t->name);
     }
@@ -115,15 +118,16 @@ static int train_step(trainer *tr, size_t i, double *loss_out, size_t *tokens, r
     size_t rows, correct, counted;
     double loss;
     int rc = trainer_next_batch(tr, RNNLAB_SPLIT_TRAIN, i, err);
-    if (rc == RNNLAB_OK)
-        rc = model_forward(tr->m, &tr->batch, s->info.stateful && i > 0, &logits, &rows, err);
+    if (rc == RNNLAB_OK) rc = trainer_forward(tr, i, &logits, &rows, err);
     if (rc == RNNLAB_OK)
         rc = trainer_score(tr, logits, rows, &loss, &correct, &counted, tr->dlogits, err);
     if (rc != RNNLAB_OK) return rc;
     if (!isfinite(loss)) return diverged(tr, "the loss", loss, err);
     model_zero_grad(tr->m);
     int diag = s->train.diag_every > 0 && (tr->step + 1) % (uint64_t)s->train.diag_every == 0;
+    guard_enter(s->activation.comp, "model backward");
     rc = model_backward(tr->m, tr->dlogits, diag ? tr->dh_norms : NULL, err);
+    guard_leave();
     if (rc != RNNLAB_OK) return rc;
     double norm = grad_norm(tr);
     if (!isfinite(norm)) return diverged(tr, "the gradient norm", norm, err);
@@ -174,14 +178,18 @@ static int run_done(const trainer *tr) {
 static int run_epochs(trainer *tr, rnnlab_err *err) {
     session *s = tr->s;
     const rnnlab_loader_ops *ld = &s->loader.comp->ops.loader;
+    guard_enter(s->loader.comp, "num_batches");
     size_t nb = ld->num_batches(s->loader_self, RNNLAB_SPLIT_TRAIN);
+    guard_leave();
     if (nb == 0)
         return err_set(err, RNNLAB_ERR_INVALID, "%s: the training split has no batches",
                        s->config_path);
     int rc = RNNLAB_OK;
     while (tr->epoch < s->train.epochs && !run_done(tr)) {
         host_set_sink(s->host, err);
+        guard_enter(s->loader.comp, "begin_epoch");
         rc = ld->begin_epoch(s->loader_self, RNNLAB_SPLIT_TRAIN, (uint64_t)tr->epoch);
+        guard_leave();
         if (rc != RNNLAB_OK) return err_prefix(err, "data loader '%s': ", s->loader.comp->name);
         /* A run resumed mid-epoch continues the same pass: same batch order
          * (it depends only on seed and epoch), same carried state. */
@@ -286,6 +294,13 @@ static int run_epochs(trainer *tr, rnnlab_err *err) {
 
 /* ---- set-up ------------------------------------------------------------- */
 
+/* The process is ending inside the run (a plugin called exit()): meta.json
+ * says so, so that nothing reads the run as finished. */
+static void on_abnormal_exit(void *ctx, const char *message) {
+    rnnlab_err e;
+    run_write_meta(ctx, "failed", message, &e);
+}
+
 int train_run(const session_args *sargs, const train_args *targs, char **run_path,
               rnnlab_err *err) {
     session s;
@@ -363,6 +378,7 @@ int train_run(const session_args *sargs, const train_args *targs, char **run_pat
     if (rc == RNNLAB_OK) rc = run_open_metrics(&tr, resume, resume_path, err);
     if (rc == RNNLAB_OK) rc = run_write_meta(&tr, "running", NULL, err);
     if (rc != RNNLAB_OK) goto out_session;
+    guard_run_begin(on_abnormal_exit, &tr);
 
     if (targs->out) {
         fprintf(targs->out,
@@ -400,6 +416,7 @@ int train_run(const session_args *sargs, const train_args *targs, char **run_pat
         tr.run_path = NULL;
     }
 out_session:
+    guard_run_end();
     trainer_free(&tr);
     session_close(&s);
 out_ckpt:

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "host.h"
+#include "plugin_guard.h"
 
 int trainer_is_lm(const session *s) { return s->info.stateful; }
 
@@ -48,7 +49,9 @@ int trainer_next_batch(trainer *tr, rnnlab_split split, size_t i, rnnlab_err *er
     session *s = tr->s;
     const rnnlab_loader_ops *ld = &s->loader.comp->ops.loader;
     host_set_sink(s->host, err);
+    guard_enter(s->loader.comp, "batch");
     int rc = ld->batch(s->loader_self, split, i, &tr->batch);
+    guard_leave();
     if (rc != RNNLAB_OK) return err_prefix(err, "data loader '%s': ", s->loader.comp->name);
     if (tr->batch.T == 0 || tr->batch.T > s->info.max_len || tr->batch.B == 0 ||
         tr->batch.B > s->info.batch_size)
@@ -58,6 +61,14 @@ int trainer_next_batch(trainer *tr, rnnlab_split split, size_t i, rnnlab_err *er
                        s->loader.comp->name, s->loader.comp->file, tr->batch.T, tr->batch.B,
                        s->info.max_len, s->info.batch_size);
     return RNNLAB_OK;
+}
+
+int trainer_forward(trainer *tr, size_t i, rnnlab_real **logits, size_t *rows, rnnlab_err *err) {
+    const session *s = tr->s;
+    guard_enter(s->activation.comp, "model forward");
+    int rc = model_forward(tr->m, &tr->batch, s->info.stateful && i > 0, logits, rows, err);
+    guard_leave();
+    return rc;
 }
 
 /* Scores the model's output for the current batch. */
@@ -70,14 +81,18 @@ int trainer_score(trainer *tr, const rnnlab_real *logits, size_t rows, double *l
     for (size_t r = 0; r < rows; r++) n += tr->batch.target_mask[r] != 0;
     *counted = n;
     host_set_sink(s->host, err);
+    guard_enter(s->loss.comp, "forward");
     int rc = s->loss.comp->ops.loss.forward(s->loss_self, logits, &lb, loss, correct, dlogits);
+    guard_leave();
     if (rc != RNNLAB_OK) return err_prefix(err, "loss '%s': ", s->loss.comp->name);
     return RNNLAB_OK;
 }
 
 double trainer_lr(const trainer *tr) {
     const rnnlab_optimizer_ops *op = &tr->s->optimizer.comp->ops.optimizer;
+    guard_enter(tr->s->optimizer.comp, "base_lr");
     double base = op->base_lr ? op->base_lr(tr->s->opt_self) : 1.0;
+    guard_leave();
     return base * tr->lr_scale;
 }
 
@@ -90,11 +105,15 @@ int trainer_fetch_state(trainer *tr, rnnlab_err *err) {
     session *s = tr->s;
     size_t len;
     host_set_sink(s->host, err);
+    guard_enter(s->tokenizer.comp, "save");
     int rc = s->tokenizer.comp->ops.tokenizer.save(s->tok_self, &tr->tok_state, &len);
+    guard_leave();
     if (rc != RNNLAB_OK) return err_prefix(err, "tokenizer '%s': ", s->tokenizer.comp->name);
     const rnnlab_loader_ops *ld = &s->loader.comp->ops.loader;
     if (ld->save_labels) {
+        guard_enter(s->loader.comp, "save_labels");
         rc = ld->save_labels(s->loader_self, &tr->labels, &len);
+        guard_leave();
         if (rc != RNNLAB_OK) return err_prefix(err, "data loader '%s': ", s->loader.comp->name);
     }
     /* Class names travel in the checkpoint so that tagging needs neither
@@ -105,7 +124,9 @@ int trainer_fetch_state(trainer *tr, rnnlab_err *err) {
         if (!tr->label_names) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
         tr->label_names[0] = '\0';
         for (size_t i = 0; i < s->info.output_size; i++) {
+            guard_enter(s->loader.comp, "label_name");
             const char *name = ld->label_name(s->loader_self, (int32_t)i);
+            guard_leave();
             if (!name || strchr(name, '\n'))
                 return err_set(err, RNNLAB_ERR_PLUGIN, "data loader '%s': label_name(%zu) is %s",
                                s->loader.comp->name, i, name ? "a name with a newline" : "NULL");
@@ -132,7 +153,9 @@ int trainer_make(trainer *tr, rnnlab_err *err) {
     rng_seed(&rng, s->train.seed, 1);
     model_init_params(tr->m, &rng);
     tr->ntensors = model_num_tensors(tr->m);
+    guard_enter(s->optimizer.comp, "state_slots");
     tr->slots = s->optimizer.comp->ops.optimizer.state_slots(s->opt_self);
+    guard_leave();
     size_t nstate = tr->ntensors * tr->slots;
     tr->opt_state = calloc(nstate + 1, sizeof *tr->opt_state);
     tr->opt_names = calloc(nstate + 1, sizeof *tr->opt_names);

@@ -61,6 +61,9 @@ int trainer_batch_alloc(rnnlab_batch *b, const rnnlab_data_info *info);
 void trainer_batch_free(rnnlab_batch *b);
 /* Asks the loader for batch i of a split and checks the shape it claims. */
 int trainer_next_batch(trainer *tr, rnnlab_split split, size_t i, rnnlab_err *err);
+/* Runs the model forward over the current batch (batch i of its split;
+ * a stateful stream carries its state from batch i - 1). */
+int trainer_forward(trainer *tr, size_t i, rnnlab_real **logits, size_t *rows, rnnlab_err *err);
 /* Scores logits (rows, C) against the current batch's targets. */
 int trainer_score(trainer *tr, const rnnlab_real *logits, size_t rows, double *loss,
                   size_t *correct, size_t *counted, rnnlab_real *dlogits, rnnlab_err *err);

@@ -1076,18 +1076,19 @@ static int launch(runner *rn, size_t i, rnnlab_err *err) {
 }
 
 /* Steps and divergence step from the run's meta.json. */
-static void read_meta(const sweep_plan *p, size_t i, sweep_run *r) {
+/* Returns 1 when meta.json says the run finished ("status": "ok"). */
+static int read_meta(const sweep_plan *p, size_t i, sweep_run *r) {
     char *path = sweep_run_file(p, i, "meta.json"), *text = NULL;
     size_t len;
     rnnlab_err e;
     if (!path || file_read_all(path, &text, &len, &e) != RNNLAB_OK) {
         free(path);
-        return;
+        return 0;
     }
     free(path);
     cJSON *root = cJSON_Parse(text);
     free(text);
-    if (!root) return;
+    if (!root) return 0;
     const cJSON *steps = cJSON_GetObjectItemCaseSensitive(root, "steps");
     const cJSON *status = cJSON_GetObjectItemCaseSensitive(root, "status");
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(root, "message");
@@ -1101,7 +1102,9 @@ static void read_meta(const sweep_plan *p, size_t i, sweep_run *r) {
         else
             r->diverged_step = r->steps + 1;
     }
+    int finished = cJSON_IsString(status) && strcmp(status->valuestring, "ok") == 0;
     cJSON_Delete(root);
+    return finished;
 }
 
 static int finish_run(runner *rn, slot *sl, int status, rnnlab_err *err) {
@@ -1112,8 +1115,10 @@ static int finish_run(runner *rn, slot *sl, int status, rnnlab_err *err) {
     r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     r->steps = r->diverged_step = -1;
-    read_meta(p, i, r);
-    if (r->exit_code == 0)
+    /* A run is ok only when it says it finished: a plugin's _exit(0) mid-run
+     * ends the process with status 0 and meta.json still "running". */
+    int finished = read_meta(p, i, r);
+    if (r->exit_code == 0 && finished)
         r->state = RUN_OK;
     else if (r->exit_code == status_exit_code(RNNLAB_ERR_NUMERIC))
         r->state = RUN_DIVERGED;
@@ -1133,6 +1138,9 @@ static int finish_run(runner *rn, slot *sl, int status, rnnlab_err *err) {
         snprintf(what, sizeof what, "diverged at step %ld (%.1f s)", r->diverged_step, dt);
     else if (r->state == RUN_FAILED && r->signal)
         snprintf(what, sizeof what, "FAILED: signal %d (%.1f s)", r->signal, dt);
+    else if (r->state == RUN_FAILED && r->exit_code == 0)
+        snprintf(what, sizeof what, "FAILED: exit code 0, but meta.json does not say ok (%.1f s)",
+                 dt);
     else if (r->state == RUN_FAILED)
         snprintf(what, sizeof what, "FAILED: exit code %d (%.1f s)", r->exit_code, dt);
     else
