@@ -128,6 +128,18 @@ static void fill_train_opts(train_opts *t, const rnnlab_value *v, const rnnlab_v
     t->diag_every = (long)d[D_EVERY].i;
 }
 
+/* [train] name names one folder inside run_dir, never a path out of it. */
+static int check_run_name(const session *s, rnnlab_err *err) {
+    const char *name = s->train.name;
+    if (!strchr(name, '/') && !strstr(name, "..") && strcmp(name, ".") != 0) return RNNLAB_OK;
+    const config_entry *e = config_find(s->cfg, "train", "name");
+    char where[512];
+    return err_set(err, RNNLAB_ERR_INVALID,
+                   "%s: [train] name = '%s': a run name is one folder inside run_dir; it cannot "
+                   "contain '/' or '..' or be '.'",
+                   e ? config_where(e, where, sizeof where) : s->config_path, name);
+}
+
 static int create_instance(session *s, const session_part *part, rnnlab_create_fn create,
                            void **self, rnnlab_err *err) {
     *self = NULL;
@@ -198,6 +210,7 @@ int session_open(session *s, const session_args *a, rnnlab_err *err) {
         s->spec.init_scale = mv[M_INIT_SCALE].r;
         s->spec.act = &s->activation.comp->ops.activation;
         s->spec.threads = (size_t)s->train.threads;
+        rc = check_run_name(s, err);
     }
     if (rc == RNNLAB_OK)
         rc = create_instance(s, &s->activation, s->activation.comp->ops.activation.create,

@@ -174,6 +174,28 @@ Test(run_folder, run_dir_over_a_run_needs_force_and_leaves_nothing_old) {
     cr_assert_not(exists("run/metrics.csv.tmp.4242"));
 }
 
+Test(run_folder, a_run_name_cannot_leave_run_dir) {
+    rnnlab_err err;
+    char set_dir[600];
+    snprintf(set_dir, sizeof set_dir, "train.run_dir=%s", in_tmp("runs/inner"));
+    const char *names[] = {"../../escape", "a/b", "..", "."};
+    for (size_t i = 0; i < 4; i++) {
+        char set_name[64];
+        snprintf(set_name, sizeof set_name, "train.name=%s", names[i]);
+        const char *sets[] = {set_dir, set_name};
+        session_args a = {in_tmp("add.ini"), sets, 2, NULL, NULL, NULL};
+        train_args t = {NULL, NULL, NULL, 0, 0, 0};
+        err_clear(&err);
+        int rc = train_run(&a, &t, NULL, &err);
+        cr_assert_eq(rc, RNNLAB_ERR_INVALID, "%s: %d: %s", names[i], rc, err.msg);
+        cr_assert_not_null(strstr(err.msg, "--set train.name: [train] name = '"), "%s", err.msg);
+        cr_assert_not_null(strstr(err.msg, "it cannot contain '/' or '..' or be '.'"), "%s",
+                           err.msg);
+    }
+    cr_assert_not(exists("escape"));
+    cr_assert_not(exists("runs"), "nothing was created");
+}
+
 /* ---- metrics.csv ----------------------------------------------------------- */
 
 static void append(const char *rel, const char *text) {
