@@ -11,7 +11,8 @@
  *   metrics.csv       step,split,metric,value (long format)
  *   meta.json         versions, plugin files and hashes, seed, timings, status
  *   last.safetensors  written at the end of every epoch and on interrupt
- *   best.safetensors  the best dev loss so far */
+ *   best.safetensors  the best dev loss so far
+ *   .lock             the folder's lock (run_folder.h); never removed */
 #ifndef RNNLAB_CORE_TRAIN_H
 #define RNNLAB_CORE_TRAIN_H
 
