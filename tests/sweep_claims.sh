@@ -10,6 +10,11 @@
 set -uo pipefail
 exe=$(realpath "$1")
 export RNNLAB_GEMM=builtin # no JIT warm-up per run: the test stays short
+# In the ASan build, LeakSanitizer's stop-the-world (ptrace) failed now and
+# then inside the PID namespaces on a loaded machine ("LeakSanitizer does
+# not work under ptrace"), failing a run for no fault of ours. Leaks on
+# these paths are checked by the sweep suite, outside namespaces.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 if ! unshare -p --fork true 2>/dev/null; then
   echo "SKIP: cannot create a PID namespace here (unshare -p --fork needs root or CAP_SYS_ADMIN)"
   exit 77
@@ -24,7 +29,7 @@ cat >base.ini <<'INI'
 name = synthetic
 task = adding
 length = 6
-train_size = 16
+train_size = 8
 dev_size = 8
 test_size = 0
 batch_size = 8
@@ -35,7 +40,7 @@ hidden_size = 4
 [loss]
 name = mse
 [train]
-epochs = 3
+epochs = 1
 log_every = 100
 INI
 cat >s.ini <<'INI'
