@@ -14,9 +14,10 @@
 # the machine is. Where exactly each kill lands still depends on timing,
 # but the assertions hold for every landing point: that is the promise
 # under test, so the test passes or fails the same way every time.
-# Usage: kill_loop.sh RNNLAB_BINARY
+# Usage: kill_loop.sh RNNLAB_BINARY SOURCE_ROOT
 set -uo pipefail
 exe=$(realpath "$1")
+src=$(realpath "$2")
 # The portable GEMM kernel: no JIT at start-up, so the kills spread over
 # the whole of a resume rather than mostly over a JIT compiler's warm-up.
 export RNNLAB_GEMM=builtin
@@ -29,29 +30,12 @@ cd "$work" || exit 1
 fail() { echo "FAIL: $*"; echo "[====] Synthesis: Tested: 1 | Passing: 0 | Failing: 1 | Crashing: 0"; exit 1; }
 now() { date +%s.%N; }
 
-cat >k.ini <<'INI'
-[data]
-name = synthetic
-task = adding
-length = 6
-train_size = 16
-dev_size = 8
-test_size = 8
-batch_size = 8
-[tokenizer]
-name = char
-[model]
-hidden_size = 4
-[loss]
-name = mse
-[train]
-seed = 3
-epochs = 2000
-log_every = 1
-INI
+cp "$src/tests/data/adding_tiny.ini" k.ini
+# Many short epochs: many checkpoints, cuts and meta.json writes to land in.
+long=(--set train.epochs=2000 --set data.train_size=16)
 
 t0=$(now)
-"$exe" train k.ini --run-dir ref --quiet >ref.log 2>&1 || fail "reference run: $(tail -3 ref.log)"
+"$exe" train k.ini "${long[@]}" --run-dir ref --quiet >ref.log 2>&1 || fail "reference run: $(tail -3 ref.log)"
 scale=$(echo "$t0 $(now)" | awk '{print ($2 - $1) / 2}')
 
 # Fractions of the scale from a fixed seed.
@@ -65,7 +49,7 @@ while [ $landed -lt 50 ]; do
     "$exe" train --resume v --quiet >attempt.log 2>&1 &
   else
     mode=fresh
-    "$exe" train k.ini --run-dir v --force --quiet >attempt.log 2>&1 &
+    "$exe" train k.ini "${long[@]}" --run-dir v --force --quiet >attempt.log 2>&1 &
   fi
   pid=$!
   sleep "$(awk -v f="${fractions[$attempts]}" -v s="$scale" 'BEGIN { printf "%.4f", f * s }')"
@@ -87,7 +71,7 @@ reached=$(grep -ao '"epoch":"[0-9]*"' v/last.safetensors 2>/dev/null | head -1 |
 if [ -f v/last.safetensors ]; then
   "$exe" train --resume v --quiet >last.log 2>&1 || fail "the final resume: $(tail -3 last.log)"
 else
-  "$exe" train k.ini --run-dir v --force --quiet >last.log 2>&1 || fail "the final run: $(tail -3 last.log)"
+  "$exe" train k.ini "${long[@]}" --run-dir v --force --quiet >last.log 2>&1 || fail "the final run: $(tail -3 last.log)"
 fi
 for f in last.safetensors best.safetensors metrics.csv config.ini; do
   cmp -s ref/$f v/$f || fail "$f differs from the uninterrupted run's"

@@ -9,10 +9,11 @@
 #    still says "running";
 # and a sweep over the three and plain sgd records exactly one run ok and
 # three failed, judging by meta.json, not by the exit status.
-# Usage: plugin_death.sh RNNLAB_BINARY BROKEN_PLUGIN_DIR
+# Usage: plugin_death.sh RNNLAB_BINARY BROKEN_PLUGIN_DIR SOURCE_ROOT
 set -uo pipefail
 exe=$(realpath "$1")
 broken=$(realpath "$2")
+src=$(realpath "$3")
 export RNNLAB_GEMM=builtin
 work=$(mktemp -d "${TMPDIR:-/tmp}/rnnlab-plugin-death.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -20,27 +21,9 @@ cd "$work" || exit 1
 fail() { echo "FAIL: $*"; echo "[====] Synthesis: Tested: 1 | Passing: 0 | Failing: 1 | Crashing: 0"; exit 1; }
 status() { sed -n 's/.*"status":[[:space:]]*"\([a-z]*\)".*/\1/p' "$1/meta.json"; }
 
-cat >base.ini <<'INI'
-[data]
-name = synthetic
-task = adding
-length = 6
-train_size = 64
-dev_size = 8
-test_size = 0
-batch_size = 8
-[tokenizer]
-name = char
-[model]
-hidden_size = 4
-[loss]
-name = mse
-[train]
-epochs = 4
-log_every = 100
-INI
+cp "$src/tests/data/adding_tiny.ini" base.ini
 
-# 4 tensors per step: the 20th step call is in step 5, in the first epoch.
+# 4 tensors per step, 4 steps per epoch: the 20th step call is in epoch 2 of 3.
 "$exe" train base.ini --run-dir exit --quiet --set "optimizer.name=$broken/broken_dies_exit.so" 2>exit.err
 rc=$?
 [ $rc -eq 6 ] || fail "exit(0) in a plugin: exit code $rc, expected 6"

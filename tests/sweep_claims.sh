@@ -6,9 +6,10 @@
 # end (the last sweep's report) must show all 40 ok, none busy.
 # Needs unshare(1) and the right to create PID namespaces (root, as in CI):
 # skipped otherwise (exit 77).
-# Usage: sweep_claims.sh RNNLAB_BINARY
+# Usage: sweep_claims.sh RNNLAB_BINARY SOURCE_ROOT
 set -uo pipefail
 exe=$(realpath "$1")
+src=$(realpath "$2")
 export RNNLAB_GEMM=builtin # no JIT warm-up per run: the test stays short
 # In the ASan build, LeakSanitizer's stop-the-world (ptrace) failed now and
 # then inside the PID namespaces on a loaded machine ("LeakSanitizer does
@@ -24,30 +25,16 @@ trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 fail() { echo "FAIL: $*"; echo "[====] Synthesis: Tested: 1 | Passing: 0 | Failing: 1 | Crashing: 0"; exit 1; }
 
-cat >base.ini <<'INI'
-[data]
-name = synthetic
-task = adding
-length = 6
-train_size = 8
-dev_size = 8
-test_size = 0
-batch_size = 8
-[tokenizer]
-name = char
-[model]
-hidden_size = 4
-[loss]
-name = mse
-[train]
-epochs = 1
-log_every = 100
-INI
+cp "$src/tests/data/adding_tiny.ini" base.ini
 cat >s.ini <<'INI'
 [sweep]
 base = base.ini
 model.hidden_size = 3, 4, 5, 6
 seeds = 1..10
+[data]
+train_size = 8
+[train]
+epochs = 1
 INI
 
 unshare -p --fork "$exe" sweep s.ini -j 2 --out out >a.txt 2>&1 &

@@ -19,18 +19,13 @@ static char tmpdir[256];
 static void setup(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/rnnlab_test_run_folder_XXXXXX");
     cr_assert_not_null(mkdtemp(tmpdir));
-    char p[512];
-    snprintf(p, sizeof p, "%s/add.ini", tmpdir);
-    FILE *f = fopen(p, "w");
-    cr_assert_not_null(f);
-    /* Three epochs of four batches, a dev and a test split: rows after
-     * every checkpoint, and test rows after the last one. */
-    fputs("[data]\nname = synthetic\ntask = adding\nlength = 6\ntrain_size = 32\n"
-          "dev_size = 8\ntest_size = 8\nbatch_size = 8\n"
-          "[tokenizer]\nname = char\n[model]\nhidden_size = 4\n[loss]\nname = mse\n"
-          "[train]\nseed = 3\nepochs = 3\nlog_every = 1\n",
-          f);
-    fclose(f);
+    /* Four batches per epoch, three epochs, a dev and a test split: rows
+     * after every checkpoint, and test rows after the last one. */
+    const char *src = getenv("RNNLAB_TEST_SOURCE_DIR");
+    cr_assert_not_null(src);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cp '%s/tests/data/adding_tiny.ini' '%s/add.ini'", src, tmpdir);
+    cr_assert_eq(system(cmd), 0);
     setenv("RNNLAB_PLUGIN_PATH", RNNLAB_TEST_PLUGIN_DIR, 1);
 }
 
