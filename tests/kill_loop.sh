@@ -32,7 +32,7 @@ now() { date +%s.%N; }
 
 cp "$src/tests/data/adding_tiny.ini" k.ini
 # Many short epochs: many checkpoints, cuts and meta.json writes to land in.
-long=(--set train.epochs=2000 --set data.train_size=16)
+long=(--set train.epochs=1000 --set data.train_size=16)
 
 t0=$(now)
 "$exe" train k.ini "${long[@]}" --run-dir ref --quiet >ref.log 2>&1 || fail "reference run: $(tail -3 ref.log)"
@@ -79,5 +79,5 @@ done
 grep -Eq '"status":[[:space:]]*"ok"' v/meta.json || fail "meta.json does not say ok: $(grep status v/meta.json)"
 left=$(find v -name '*.tmp.*' | wc -l)
 [ "$left" -eq 0 ] || fail "temp files left: $(find v -name '*.tmp.*')"
-echo "kill_loop: $landed kills landed ($resumed inside a resume) in $attempts attempts, up to epoch ${reached:-0} of 2000; the result is byte-identical to an uninterrupted run"
+echo "kill_loop: $landed kills landed ($resumed inside a resume) in $attempts attempts, up to epoch ${reached:-0} of 1000; the result is byte-identical to an uninterrupted run"
 echo "[====] Synthesis: Tested: 1 | Passing: 1 | Failing: 0 | Crashing: 0"
