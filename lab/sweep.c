@@ -879,12 +879,12 @@ static int claim(const sweep_plan *p, size_t i, int *fd, lock_holder *stale, rnn
     /* The claim was free, but a `train` left running by a sweep that died
      * (or started by hand) may still hold the folder: leave it be. */
     char *dir = run_dir(p, i);
-    int busy = !dir || run_folder_busy(dir, NULL);
+    int nomem = !dir, busy = nomem || run_folder_busy(dir, NULL);
     free(dir);
     if (busy) {
         lockfile_release(*fd);
         *fd = -1;
-        return dir ? 0 : err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+        return nomem ? err_set(err, RNNLAB_ERR_NOMEM, "out of memory") : 0;
     }
     return 1;
 }
