@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/registry.h"
+#include "core/suggest.h"
 
 int cli_fail(const rnnlab_err *err) {
     fprintf(stderr, "rnnlab: error: %s\n", err->msg[0] ? err->msg : status_name(err->code));
@@ -25,6 +26,18 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
     return CLI_USAGE_ERROR;
 }
 
+void cli_session_args(session_args *a, const char *config, const cli_list *sets,
+                      const cli_list *unsets, const cli_plugin_opts *po) {
+    memset(a, 0, sizeof *a);
+    a->config_path = config;
+    a->sets = sets->v;
+    a->nsets = sets->n;
+    a->unsets = unsets->v;
+    a->nunsets = unsets->n;
+    a->plugin_path = po->plugin_path;
+    a->notes = stderr;
+}
+
 void cli_apply_plugin_opts(const cli_plugin_opts *o) {
     if (o->allow_unsafe) registry_allow_unsafe(1);
 }
@@ -35,6 +48,22 @@ static const cli_option *find_option(const cli_option *opts, const char *arg, si
         if (o->alias && strlen(o->alias) == len && strncmp(o->alias, arg, len) == 0) return o;
     }
     return NULL;
+}
+
+/* "unknown option '--reusme'; did you mean '--resume'?" */
+static int unknown_option(const char *cmd, const cli_option *opts, const char *arg, size_t len) {
+    const char *names[2 * CLI_MAX_LIST + 2];
+    size_t n = 0;
+    for (const cli_option *o = opts; o->name && n + 2 < sizeof names / sizeof names[0]; o++) {
+        names[n++] = o->name;
+        if (o->alias) names[n++] = o->alias;
+    }
+    names[n++] = "--help";
+    char word[256];
+    snprintf(word, sizeof word, "%.*s", (int)(len < sizeof word ? len : sizeof word - 1), arg);
+    const char *near = suggest_closest(word, names, n);
+    if (near) return cli_usage_error(cmd, "unknown option '%s'; did you mean '%s'?", word, near);
+    return cli_usage_error(cmd, "unknown option '%s'", word);
 }
 
 /* Stores text into the option's destination; 0 or CLI_USAGE_ERROR. */
@@ -101,7 +130,7 @@ int cli_parse(int argc, char **argv, const cli_option *opts, const char *usage, 
         }
         const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
         const cli_option *o = find_option(opts, a, eq ? (size_t)(eq - a) : strlen(a));
-        if (!o) return cli_usage_error(cmd, "unknown option '%s'", a);
+        if (!o) return unknown_option(cmd, opts, a, eq ? (size_t)(eq - a) : strlen(a));
         if (o->type == CLI_FLAG) {
             if (eq) return cli_usage_error(cmd, "%s takes no value", o->name);
             store(cmd, o, NULL);

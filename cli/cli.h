@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "core/error.h"
+#include "core/session.h"
 
 #define CLI_USAGE_ERROR 64
 
@@ -83,6 +84,8 @@ void cli_apply_plugin_opts(const cli_plugin_opts *o);
     { "--allow-unsafe-plugins", NULL, CLI_FLAG, &(o)->allow_unsafe, 0, 0 }
 #define CLI_OPT_SET(list) \
     { "--set", NULL, CLI_LIST, (list), 0, 0 }
+#define CLI_OPT_UNSET(list) \
+    { "--unset", NULL, CLI_LIST, (list), 0, 0 }
 #define CLI_OPT_END \
     { NULL, NULL, CLI_FLAG, NULL, 0, 0 }
 
@@ -90,7 +93,15 @@ void cli_apply_plugin_opts(const cli_plugin_opts *o);
 #define CLI_HELP_PLUGIN_OPTS                                                                 \
     "  --plugin-path DIRS        search these folders (colon-separated) for plugins first\n" \
     "  --allow-unsafe-plugins    load plugins even from world-writable or foreign-owned paths\n"
-#define CLI_HELP_SET "  --set SECTION.KEY=VALUE   override a config value (repeatable)\n"
+#define CLI_HELP_SET                                                                         \
+    "  --set SECTION.KEY=VALUE   override a config value (repeatable)\n"                     \
+    "  --unset SECTION.KEY       remove a key, so its default applies (repeatable; before\n" \
+    "                            the --set options)\n"
+
+/* The session arguments of a command that reads CONFIG with --set and
+ * --unset; notes (a switched component's dropped keys) go to stderr. */
+void cli_session_args(session_args *a, const char *config, const cli_list *sets,
+                      const cli_list *unsets, const cli_plugin_opts *po);
 
 /* The commands, in the order `rnnlab help` lists them (main.c). */
 extern const cli_command cli_cmd_train, cli_cmd_gradcheck, cli_cmd_eval, cli_cmd_tag,

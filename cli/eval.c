@@ -1,15 +1,18 @@
 /* eval.c -- `rnnlab eval`: a checkpoint's loss and accuracy on a file. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
+#include "core/train.h"
 #include "core/evaluate.h"
 
 static const char usage[] =
-    "usage: rnnlab eval CKPT --data FILE\n"
+    "usage: rnnlab eval CKPT|RUN_DIR --data FILE\n"
     "\n"
-    "Scores a checkpoint on FILE, read by the checkpoint's own loader and tokenizer\n"
-    "(the loader's test, dev or valid file parameter, the first it has, is pointed at\n"
-    "FILE): loss and accuracy, or perplexity and bits per token for a language model.\n"
+    "Scores a checkpoint (or a run folder's best.safetensors, else its last) on FILE,\n"
+    "read by the checkpoint's own loader and tokenizer with every file it names pointed\n"
+    "at FILE, so the training data is not needed: loss and accuracy, or perplexity\n"
+    "and bits per token for a language model.\n"
     "\n"
     "options:\n"
     "  --data FILE               the file to score (required)\n" CLI_HELP_PLUGIN_OPTS "\n"
@@ -33,9 +36,13 @@ static int run(int argc, char **argv) {
     cli_apply_plugin_opts(&po);
     rnnlab_err err;
     err_clear(&err);
-    if (evaluate_checkpoint(pos[0], data, po.plugin_path, stdout, &err) != RNNLAB_OK)
-        return cli_fail(&err);
-    return 0;
+    char *ckpt = NULL;
+    int code = train_checkpoint_of(pos[0], &ckpt, &err) == RNNLAB_OK &&
+                       evaluate_checkpoint(ckpt, data, po.plugin_path, stdout, &err) == RNNLAB_OK
+                   ? 0
+                   : cli_fail(&err);
+    free(ckpt);
+    return code;
 }
 
 const cli_command cli_cmd_eval = {

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "core/plugin_guard.h"
+#include "core/suggest.h"
 
 static const cli_command *const commands[] = {
     &cli_cmd_train, &cli_cmd_gradcheck, &cli_cmd_eval,   &cli_cmd_tag,     &cli_cmd_sample,
@@ -27,6 +28,18 @@ static const cli_command *find(const char *name) {
     return NULL;
 }
 
+/* "unknown command 'trian'; did you mean 'train'?" */
+static int unknown_command(const char *who, const char *name) {
+    const char *names[NCOMMANDS + 1];
+    for (size_t i = 0; i < NCOMMANDS; i++) names[i] = commands[i]->name;
+    names[NCOMMANDS] = "help";
+    const char *near = suggest_closest(name, names, NCOMMANDS + 1);
+    fprintf(stderr, "rnnlab%s%s: unknown command '%s'", who ? " " : "", who ? who : "", name);
+    if (near) fprintf(stderr, "; did you mean '%s'?", near);
+    fputs("\n(run `rnnlab help` for the list)\n", stderr);
+    return CLI_USAGE_ERROR;
+}
+
 int main(int argc, char **argv) {
     /* A plugin that calls exit() or crashes is named, and never ends a
      * command with status 0. */
@@ -43,14 +56,11 @@ int main(int argc, char **argv) {
             return 0;
         }
         const cli_command *c = find(argv[2]);
-        if (!c) return cli_usage_error("help", "unknown command '%s'", argv[2]);
+        if (!c) return unknown_command("help", argv[2]);
         fputs(c->usage, stdout);
         return 0;
     }
     const cli_command *c = find(name);
-    if (!c) {
-        fprintf(stderr, "rnnlab: unknown command '%s'\n(run `rnnlab help` for the list)\n", name);
-        return CLI_USAGE_ERROR;
-    }
+    if (!c) return unknown_command(NULL, name);
     return c->run(argc - 1, argv + 1);
 }

@@ -5,6 +5,8 @@
 #include "cli.h"
 #include "core/host.h"
 #include "core/registry.h"
+#include "core/session.h"
+#include "core/suggest.h"
 #include "lab/plugin_check.h"
 
 static const char usage[] =
@@ -80,18 +82,37 @@ static void list(const registry *r) {
     }
 }
 
+/* Where a config chooses the component and where its keys go, e.g.
+ * "[model] activation = leaky_relu; its keys go in [activation]". */
+static void print_config_place(const reg_component *k) {
+    const session_role *role = session_role_of(k->kind);
+    if (!role) return;
+    printf("  config: [%s] %s = %s", role->section, role->key, k->name);
+    if (k->params && k->params->key) printf("; its keys go in [%s]", role->param_section);
+    printf("\n");
+}
+
 static int describe(const registry *r, const char *name) {
     int found = 0;
     for (size_t i = 0; i < registry_count(r); i++) {
         const reg_component *k = registry_at(r, i);
         if (strcmp(k->name, name) != 0) continue;
         found = 1;
-        printf("%s %s %s (plugin %s %s)\n  %s\n  file: %s\nparameters:\n", kind_name(k->kind),
-               k->name, k->version, k->plugin, k->plugin_version, k->description, k->file);
+        printf("%s %s %s (plugin %s %s)\n  %s\n  file: %s\n", kind_name(k->kind), k->name,
+               k->version, k->plugin, k->plugin_version, k->description, k->file);
+        print_config_place(k);
+        printf("parameters:\n");
         print_params(k->params);
     }
     if (found) return 0;
-    fprintf(stderr, "rnnlab: error: no component named '%s' (see `rnnlab plugins`)\n", name);
+    const char *names[1024];
+    size_t n = 0;
+    for (size_t i = 0; i < registry_count(r) && n < sizeof names / sizeof names[0]; i++)
+        names[n++] = registry_at(r, i)->name;
+    const char *near = suggest_closest(name, names, n);
+    fprintf(stderr, "rnnlab: error: no component named '%s'", name);
+    if (near) fprintf(stderr, "; did you mean '%s'?", near);
+    fprintf(stderr, " (see `rnnlab plugins`)\n");
     return status_exit_code(RNNLAB_ERR_INVALID);
 }
 
@@ -108,6 +129,17 @@ static int run(int argc, char **argv) {
     int npos, rc = cli_parse(argc, argv, opts, usage, pos, MAX_FILES + 1, &npos);
     if (rc) return rc < 0 ? 0 : rc;
     const char *sub = npos ? pos[0] : "list";
+    static const char *const subs[] = {"list", "describe", "check"};
+    if (strcmp(sub, "list") && strcmp(sub, "describe") && strcmp(sub, "check")) {
+        const char *near = suggest_closest(sub, subs, 3);
+        if (near)
+            return cli_usage_error("plugins", "unknown subcommand '%s'; did you mean '%s'?", sub,
+                                   near);
+        return cli_usage_error("plugins",
+                               "unknown subcommand '%s' (expected list, describe or "
+                               "check)",
+                               sub);
+    }
     cli_apply_plugin_opts(&po);
     if (strcmp(sub, "check") == 0) {
         if (npos < 2) return cli_usage_error("plugins", "check needs at least one FILE.so");

@@ -1,15 +1,19 @@
 /* sample.c -- `rnnlab sample`: generate text from a language model. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <stdint.h>
 
 #include "cli.h"
+#include "core/train.h"
 #include "core/infer.h"
 
 static const char usage[] =
-    "usage: rnnlab sample CKPT [--prime TEXT] [--length N] [OPTIONS]\n"
+    "usage: rnnlab sample CKPT|RUN_DIR [--prime TEXT] [--length N] [OPTIONS]\n"
     "\n"
-    "Generates text from a language-model checkpoint: feeds --prime, then draws\n"
-    "--length more tokens from the softmax (or takes the likeliest with --argmax).\n"
+    "Generates text from a language-model checkpoint (or a run folder's\n"
+    "best.safetensors, else its last): feeds --prime, then draws --length more tokens\n"
+    "from the softmax (or takes the likeliest with --argmax). A --prime with text\n"
+    "outside the model's vocabulary is an error naming it.\n"
     "\n"
     "options:\n"
     "  --prime TEXT              start text (default: none)\n"
@@ -19,7 +23,7 @@ static const char usage[] =
     "  --seed S                  random seed (default 0)\n"
     "  --argmax                  always take the likeliest token\n" CLI_HELP_PLUGIN_OPTS "\n"
     "example:\n"
-    "  rnnlab sample runs/char_lm/best.safetensors --prime \"The river\" --temperature 0.7\n";
+    "  rnnlab sample runs/char_lm --prime \"The river\" --temperature 0.7\n";
 
 static int run(int argc, char **argv) {
     cli_plugin_opts po = {0};
@@ -46,7 +50,11 @@ static int run(int argc, char **argv) {
     rnnlab_err err;
     err_clear(&err);
     infer inf;
-    if (infer_open(&inf, pos[0], po.plugin_path, 4096, &err) != RNNLAB_OK) return cli_fail(&err);
+    char *ckpt = NULL;
+    rc = train_checkpoint_of(pos[0], &ckpt, &err);
+    if (rc == RNNLAB_OK) rc = infer_open(&inf, ckpt, po.plugin_path, 4096, &err);
+    free(ckpt);
+    if (rc != RNNLAB_OK) return cli_fail(&err);
     sample_opts o = {prime, length, temperature, top_k, (unsigned long long)seed, argmax};
     int code = infer_sample(&inf, &o, stdout, &err) == RNNLAB_OK ? 0 : cli_fail(&err);
     infer_close(&inf);

@@ -12,14 +12,18 @@
 
 static const char usage[] =
     "usage: rnnlab sweep SWEEP.ini [-j N] [--dry-run] [--force] [--rerun-failed] [--out DIR]\n"
+    "                  [--set SECTION.KEY=VALUE]... [--unset SECTION.KEY]...\n"
     "\n"
     "Expands a sweep file ([sweep] base, mode, axes, seeds; see configs/ablations/)\n"
     "into runs, validates every run before any starts, trains the runs that are not\n"
     "finished yet as separate processes, and writes OUT/runs.csv, summary.md,\n"
-    "summary.csv and SVG plots. Runs live in OUT/runs/<hash>; an interrupted sweep\n"
-    "continues where it stopped when started again.\n"
+    "summary.csv and SVG plots. Runs live in OUT/runs/<hash> (OUT/runs/INDEX.md names\n"
+    "each one's variant and seed; its log.txt holds its log); an interrupted sweep\n"
+    "continues where it stopped when started again, resuming interrupted runs from\n"
+    "their checkpoints.\n"
     "\n"
-    "options:\n"
+    "options:\n" CLI_HELP_SET
+    "                            (every run; validated, and part of each run's hash)\n"
     "  -j N, --jobs N            runs at a time (default 1)\n"
     "  --dry-run                 print the plan and each run's state; run nothing\n"
     "  --force                   redo finished runs from scratch\n"
@@ -100,6 +104,7 @@ static int report_outcome(const sweep_plan *p) {
 
 static int run(int argc, char **argv) {
     cli_plugin_opts po = {0};
+    cli_list sets = {0}, unsets = {0};
     long jobs = 1;
     int dry_run = 0, force = 0, rerun_failed = 0;
     const char *out = NULL;
@@ -109,6 +114,8 @@ static int run(int argc, char **argv) {
         {"--force", NULL, CLI_FLAG, &force, 0, 0},
         {"--rerun-failed", NULL, CLI_FLAG, &rerun_failed, 0, 0},
         {"--out", NULL, CLI_STRING, &out, 0, 0},
+        CLI_OPT_SET(&sets),
+        CLI_OPT_UNSET(&unsets),
         CLI_OPT_PLUGIN_PATH(&po),
         CLI_OPT_ALLOW_UNSAFE(&po),
         CLI_OPT_END,
@@ -127,7 +134,11 @@ static int run(int argc, char **argv) {
         p->out_dir = strdup(out);
         if (!p->out_dir) rc = err_set(&err, RNNLAB_ERR_NOMEM, "out of memory");
     }
-    if (rc == RNNLAB_OK) rc = sweep_resolve(p, po.plugin_path, &err);
+    if (rc == RNNLAB_OK) rc = sweep_add_overrides(p, sets.v, sets.n, unsets.v, unsets.n, &err);
+    if (rc == RNNLAB_OK) {
+        p->notes = stderr;
+        rc = sweep_resolve(p, po.plugin_path, &err);
+    }
     if (rc != RNNLAB_OK) {
         sweep_free(p);
         return cli_fail(&err);

@@ -5,18 +5,20 @@
 #include <sys/types.h>
 
 #include "cli.h"
+#include "core/train.h"
 #include "core/infer.h"
 
 static const char usage[] =
-    "usage: rnnlab tag CKPT [--format text|conllu] < TEXT\n"
+    "usage: rnnlab tag CKPT|RUN_DIR [--format text|conllu] < TEXT\n"
     "\n"
+    "Tags with a checkpoint (or a run folder's best.safetensors, else its last).\n"
     "Reads one sentence per line from stdin (words separated by spaces) and writes\n"
     "each with its tags: word/TAG (text) or CoNLL-U (conllu). Empty lines are skipped.\n"
     "\n"
     "options:\n"
     "  --format text|conllu      output format (default text)\n" CLI_HELP_PLUGIN_OPTS "\n"
     "example:\n"
-    "  echo \"They book a flight .\" | rnnlab tag runs/pos_tagger/best.safetensors\n";
+    "  echo \"They book a flight .\" | rnnlab tag runs/pos_tagger\n";
 
 static int run(int argc, char **argv) {
     cli_plugin_opts po = {0};
@@ -37,7 +39,11 @@ static int run(int argc, char **argv) {
     rnnlab_err err;
     err_clear(&err);
     infer inf;
-    if (infer_open(&inf, pos[0], po.plugin_path, 1024, &err) != RNNLAB_OK) return cli_fail(&err);
+    char *ckpt = NULL;
+    rc = train_checkpoint_of(pos[0], &ckpt, &err);
+    if (rc == RNNLAB_OK) rc = infer_open(&inf, ckpt, po.plugin_path, 1024, &err);
+    free(ckpt);
+    if (rc != RNNLAB_OK) return cli_fail(&err);
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;

@@ -10,8 +10,8 @@
 #include "core/train.h"
 
 static const char usage[] =
-    "usage: rnnlab train CONFIG [--set SECTION.KEY=VALUE]... [OPTIONS]\n"
-    "       rnnlab train --resume RUN_DIR [--set ...] [OPTIONS]\n"
+    "usage: rnnlab train CONFIG [--set SECTION.KEY=VALUE]... [--unset SECTION.KEY]... [OPTIONS]\n"
+    "       rnnlab train --resume RUN_DIR [--set ...] [--unset ...] [OPTIONS]\n"
     "\n"
     "Trains the model CONFIG describes and writes a run folder: config.ini (resolved),\n"
     "metrics.csv, meta.json, last.safetensors and best.safetensors. Ctrl-C finishes\n"
@@ -22,6 +22,8 @@ static const char usage[] =
     "  --run-dir DIR             write the run into exactly this folder; refused if it\n"
     "                            already holds a run (continue that one with --resume)\n"
     "  --force                   with --run-dir: replace the run already there\n"
+    "  --init-only               write the initial weights (last.safetensors, step 0) and\n"
+    "                            train nothing; --resume trains from them\n"
     "  --diagnostics             record gradient-through-time diagnostics every 10 steps\n"
     "                            (the same as --set diagnostics.every=10)\n"
     "  -q, --quiet               no progress output\n" CLI_HELP_PLUGIN_OPTS "\n"
@@ -37,16 +39,18 @@ static void on_signal(int sig) {
 }
 
 static int run(int argc, char **argv) {
-    cli_list sets = {0};
+    cli_list sets = {0}, unsets = {0};
     cli_plugin_opts po = {0};
     const char *resume = NULL, *run_dir = NULL;
-    int quiet = 0, diagnostics = 0, force = 0;
+    int quiet = 0, diagnostics = 0, force = 0, init_only = 0;
     const cli_option opts[] = {
         CLI_OPT_SET(&sets),
+        CLI_OPT_UNSET(&unsets),
         {"--resume", NULL, CLI_STRING, &resume, 0, 0},
         {"--run-dir", NULL, CLI_STRING, &run_dir, 0, 0},
         {"--force", NULL, CLI_FLAG, &force, 0, 0},
         {"--diagnostics", NULL, CLI_FLAG, &diagnostics, 0, 0},
+        {"--init-only", NULL, CLI_FLAG, &init_only, 0, 0},
         {"--quiet", "-q", CLI_FLAG, &quiet, 0, 0},
         CLI_OPT_PLUGIN_PATH(&po),
         CLI_OPT_ALLOW_UNSAFE(&po),
@@ -56,6 +60,8 @@ static int run(int argc, char **argv) {
     int npos, rc = cli_parse(argc, argv, opts, usage, pos, 1, &npos);
     if (rc) return rc < 0 ? 0 : rc;
     if (!resume && npos != 1) return cli_usage_error("train", "expected one CONFIG file");
+    if (resume && init_only)
+        return cli_usage_error("train", "--init-only starts a run; it cannot --resume one");
     if (resume && npos != 0)
         return cli_usage_error("train", "--resume takes the run's config; unexpected '%s'", pos[0]);
     if (force && !run_dir)
@@ -63,20 +69,18 @@ static int run(int argc, char **argv) {
     cli_apply_plugin_opts(&po);
     /* --diagnostics goes first, so that an explicit --set diagnostics.every
      * (a later override) wins. */
-    const char *all[CLI_MAX_LIST + 1];
-    size_t nall = 0;
-    if (diagnostics) all[nall++] = "diagnostics.every=10";
-    for (size_t i = 0; i < sets.n; i++) all[nall++] = sets.v[i];
+    cli_list all = {0};
+    if (diagnostics) all.v[all.n++] = "diagnostics.every=10";
+    for (size_t i = 0; i < sets.n && all.n < CLI_MAX_LIST; i++) all.v[all.n++] = sets.v[i];
+    if (all.n < (size_t)diagnostics + sets.n)
+        return cli_usage_error("train", "too many --set options (at most %d)", CLI_MAX_LIST - 1);
 
     session_args a;
-    memset(&a, 0, sizeof a);
-    a.config_path = npos ? pos[0] : "";
-    a.sets = all;
-    a.nsets = nall;
-    a.plugin_path = po.plugin_path;
+    cli_session_args(&a, npos ? pos[0] : "", &all, &unsets, &po);
     train_args t;
     memset(&t, 0, sizeof t);
     t.resume_dir = resume;
+    t.init_only = init_only;
     t.run_dir = run_dir;
     t.force = force;
     t.out = quiet ? NULL : stdout;

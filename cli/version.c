@@ -9,7 +9,10 @@ static const char usage[] =
     "usage: rnnlab version\n"
     "\n"
     "Prints the rnnlab version, the plugin ABI it loads, the matrix-multiply backend\n"
-    "and its small-batch kernel, and the backend's thread count.\n";
+    "and its small-batch kernel, and the backend's thread count.\n"
+    "\n"
+    "example:\n"
+    "  rnnlab version\n";
 
 static int run(int argc, char **argv) {
     const cli_option opts[] = {CLI_OPT_END};

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "fileio.h"
+#include "suggest.h"
 
 /* Where a section header was first seen, for config_check_sections. */
 typedef struct config_section {
@@ -120,6 +121,7 @@ config *config_new(const char *dir) { return config_create(NULL, dir); }
 
 static void entry_free(config_entry *e) {
     if (!e) return;
+    free(e->written);
     free(e->section);
     free(e->key);
     free(e->value);
@@ -193,6 +195,9 @@ static int entry_replace(config *c, config_entry *e, const char *value, const ch
         return RNNLAB_ERR_NOMEM;
     }
     free(e->origin);
+    free(e->written);
+    e->written = NULL;
+    e->path_resolved = 0;
     e->value = v;
     e->origin = o;
     e->line = line;
@@ -230,6 +235,7 @@ int config_put(config *c, const char *section, const char *key, const char *valu
 /* ------------------------------------------------------------------------ */
 
 #define CONFIG_MAX_SECTION 49
+#define AS_WRITTEN "; as written: "
 
 typedef struct parse_ctx {
     config *c;
@@ -238,6 +244,10 @@ typedef struct parse_ctx {
     int section_line;      /* line of the last "[section]" header handed out */
     int err_line;          /* line of the first error we recorded, 0 if none */
     rnnlab_err err;
+    /* "KEY = TEXT" of an "; as written:" comment: `last` from the line just
+     * read, `pending` from the line before it (the handler's entry follows
+     * the comment directly). */
+    char *last, *pending;
 } parse_ctx;
 
 /* fgets-style reader over the text in memory. Each call hands inih exactly
@@ -271,6 +281,12 @@ static char *config_reader(char *str, int num, void *stream) {
                 p->lineno);
         return NULL;
     }
+    /* config_write's record of a rewritten value, for the next entry. */
+    free(p->pending);
+    p->pending = p->last;
+    p->last = NULL;
+    if (len > strlen(AS_WRITTEN) && memcmp(s, AS_WRITTEN, strlen(AS_WRITTEN)) == 0)
+        p->last = dup_range(s + strlen(AS_WRITTEN), len - strlen(AS_WRITTEN));
     if (len > 0 && *s == '[') {
         /* inih copies section names into a 50-byte buffer (MAX_SECTION in
          * its ini.c) and silently cuts longer ones. */
@@ -338,9 +354,15 @@ static int config_handler(void *user, const char *section, const char *name, con
         return parse_fail(p, RNNLAB_ERR_INVALID,
                           "%s:%d: duplicate key '%s' in [%s]; it was already set at line %d",
                           c->name, p->lineno, name, section, old->line);
+    config_entry *e;
     if (note_section(c, section, p->section_line) != RNNLAB_OK ||
-        !entry_append(c, section, name, value, c->name, p->lineno))
+        !(e = entry_append(c, section, name, value, c->name, p->lineno)))
         return parse_fail(p, RNNLAB_ERR_NOMEM, "%s:%d: out of memory", c->name, p->lineno);
+    /* The previous line (inih hands over one line per handler call) was
+     * "; as written: NAME = TEXT": keep TEXT. */
+    size_t nl = strlen(name);
+    if (p->pending && strncmp(p->pending, name, nl) == 0 && strncmp(p->pending + nl, " = ", 3) == 0)
+        e->written = strdup(p->pending + nl + 3);
     return 1;
 }
 
@@ -353,6 +375,8 @@ static int parse_text(config **out, const char *text, size_t len, const char *na
     parse_ctx p = {.c = c, .pos = text, .end = text + len};
     err_clear(&p.err);
     int rc = ini_parse_stream(config_reader, &p, config_handler, &p);
+    free(p.last);
+    free(p.pending);
     if (rc == -2) {
         int code = err_set(err, RNNLAB_ERR_NOMEM, "%s: out of memory", c->name);
         config_free(c);
@@ -428,6 +452,57 @@ int config_apply_set(config *c, const char *assignment, rnnlab_err *err) {
     free(value);
     if (rc != RNNLAB_OK) return err_set(err, rc, "--set '%s': out of memory", assignment);
     return RNNLAB_OK;
+}
+
+int config_remove(config *c, const char *section, const char *key) {
+    for (size_t i = 0; i < c->n_entries; i++) {
+        config_entry *e = c->entries[i];
+        if (strcmp(e->section, section) != 0 || strcmp(e->key, key) != 0) continue;
+        /* An earlier validation may have handed out the value. */
+        if (pool_keep(c, e->value) == RNNLAB_OK) e->value = NULL;
+        entry_free(e);
+        memmove(&c->entries[i], &c->entries[i + 1], (c->n_entries - i - 1) * sizeof *c->entries);
+        c->n_entries--;
+        return 1;
+    }
+    return 0;
+}
+
+int config_unset(config *c, const char *spec, rnnlab_err *err) {
+    const char *dot = strchr(spec, '.');
+    const char *ss = spec, *se = dot, *ks = dot ? dot + 1 : NULL, *ke = ks ? ks + strlen(ks) : NULL;
+    if (dot) {
+        trim_range(&ss, &se);
+        trim_range(&ks, &ke);
+    }
+    if (!dot || ss == se || ks == ke || memchr(ks, '=', (size_t)(ke - ks)))
+        return err_set(err, RNNLAB_ERR_INVALID,
+                       "--unset '%s': expected the form --unset section.key", spec);
+    char *section = dup_range(ss, (size_t)(se - ss));
+    char *key = dup_range(ks, (size_t)(ke - ks));
+    if (!section || !key) {
+        free(section);
+        free(key);
+        return err_set(err, RNNLAB_ERR_NOMEM, "--unset '%s': out of memory", spec);
+    }
+    int rc = RNNLAB_OK;
+    if (!config_remove(c, section, key)) {
+        const char *keys[256];
+        size_t n = 0;
+        for (size_t i = 0; i < c->n_entries && n < sizeof keys / sizeof keys[0]; i++)
+            if (strcmp(c->entries[i]->section, section) == 0) keys[n++] = c->entries[i]->key;
+        const char *near = suggest_closest(key, keys, n);
+        if (near)
+            rc = err_set(err, RNNLAB_ERR_INVALID,
+                         "--unset %s.%s: [%s] has no key '%s'; did you mean '%s'?", section, key,
+                         section, key, near);
+        else
+            rc = err_set(err, RNNLAB_ERR_INVALID, "--unset %s.%s: %s has no key '%s' in [%s]",
+                         section, key, c->name, key, section);
+    }
+    free(section);
+    free(key);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -539,28 +614,6 @@ int config_parse_value(const rnnlab_param *p, const char *text, const char *wher
 /* Validation                                                                */
 /* ------------------------------------------------------------------------ */
 
-size_t edit_distance(const char *a, const char *b) {
-    size_t la = strlen(a), lb = strlen(b);
-    size_t *row = malloc((lb + 1) * sizeof *row);
-    if (!row) return la > lb ? la : lb; /* no memory: "far", so no suggestion */
-    for (size_t j = 0; j <= lb; j++) row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0]; /* row[i-1][j-1] */
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    size_t d = row[lb];
-    free(row);
-    return d;
-}
-
 /* Candidate names for did-you-mean: a schema's keys, then extra names. */
 typedef struct names {
     const rnnlab_param *schema;
@@ -576,21 +629,12 @@ static const char *names_at(const names *n, size_t i) {
     return NULL;
 }
 
-/* The closest candidate to word if it is close enough to be a likely typo:
- * within max(2, len/3) edits. */
+/* The closest candidate to word if it is close enough to be a likely typo. */
 static const char *closest(const names *n, const char *word) {
-    size_t len = strlen(word);
-    size_t limit = len / 3 > 2 ? len / 3 : 2;
-    const char *best = NULL;
-    size_t best_d = (size_t)-1;
-    for (size_t i = 0; names_at(n, i); i++) {
-        size_t d = edit_distance(word, names_at(n, i));
-        if (d < best_d) {
-            best = names_at(n, i);
-            best_d = d;
-        }
-    }
-    return best_d <= limit ? best : NULL;
+    const char *cand[256];
+    size_t k = 0;
+    for (; k < sizeof cand / sizeof cand[0] && names_at(n, k); k++) cand[k] = names_at(n, k);
+    return suggest_closest(word, cand, k);
 }
 
 /* "a, b, c" with each name wrapped in open/close, into buf. */
@@ -625,16 +669,13 @@ static int unknown_key(const config_entry *e, const names *n, rnnlab_err *err) {
                    e->key, e->section, list_names(n, "", "", buf, sizeof buf));
 }
 
-/* Joins dir and a relative path; the result goes to the config's pool. */
+/* The absolute form of a relative path value: against the config's
+ * folder, or the current folder for --set; the result goes to the
+ * config's pool. */
 static const char *resolve_path(config *c, const config_entry *e, const char *value) {
-    if (strcmp(e->origin, "--set") == 0 || !*value || value[0] == '/' || !*c->dir ||
-        strcmp(c->dir, ".") == 0)
-        return value;
-    size_t n = strlen(c->dir) + strlen(value) + 2;
-    char *p = malloc(n);
+    if (!*value || value[0] == '/') return value;
+    char *p = path_absolute(strcmp(e->origin, "--set") == 0 ? "" : c->dir, value);
     if (!p) return NULL;
-    const char *sep = c->dir[strlen(c->dir) - 1] == '/' ? "" : "/";
-    snprintf(p, n, "%s%s%s", c->dir, sep, value);
     if (pool_keep(c, p) != RNNLAB_OK) {
         free(p);
         return NULL;
@@ -687,11 +728,18 @@ static int commit_values(config *c, const char *section, const rnnlab_param *sch
             config_entry *me = (config_entry *)e;
             const char *r = resolve_path(c, e, e->value);
             char *own = r && r != e->value ? strdup(r) : NULL;
-            if (!r || (r != e->value && (!own || pool_keep(c, me->value) != RNNLAB_OK))) {
+            char *written = own && strcmp(e->origin, "default") != 0 ? strdup(e->value) : NULL;
+            if (!r || (r != e->value && (!own || pool_keep(c, me->value) != RNNLAB_OK)) ||
+                (own && strcmp(e->origin, "default") != 0 && !written)) {
                 free(own);
+                free(written);
                 return err_set(err, RNNLAB_ERR_NOMEM, "[%s] %s: out of memory", section, p->key);
             }
-            if (own) me->value = own;
+            if (own) {
+                me->value = own;
+                free(me->written);
+                me->written = written;
+            }
             me->path_resolved = 1;
             values[i].s = me->value;
         }
@@ -754,7 +802,9 @@ int config_write(const config *c, FILE *f) {
         first = 0;
         for (size_t j = i; j < c->n_entries; j++) {
             const config_entry *e = c->entries[j];
-            if (strcmp(e->section, section) == 0) fprintf(f, "%s = %s\n", e->key, e->value);
+            if (strcmp(e->section, section) != 0) continue;
+            if (e->written) fprintf(f, "%s%s = %s\n", AS_WRITTEN, e->key, e->written);
+            fprintf(f, "%s = %s\n", e->key, e->value);
         }
     }
     return ferror(f) ? RNNLAB_ERR_IO : RNNLAB_OK;

@@ -30,9 +30,13 @@ typedef struct config_entry {
     char *value;
     char *origin; /* file path, "--set" or "default" */
     int line;     /* 1-based line in origin, 0 when not from a file */
-    /* A PATH value already rewritten relative to the current directory (so
-     * the resolved config stays valid wherever it is saved). */
+    /* A PATH value already made absolute (so the resolved config, and the
+     * run folder that records it, work from any current folder). */
     int path_resolved;
+    /* The value as the user wrote it, when resolution rewrote it (NULL
+     * otherwise); config_write keeps it as a "; as written:" comment line
+     * above the entry, and parsing reads that comment back. */
+    char *written;
 } config_entry;
 
 typedef struct config config;
@@ -56,6 +60,16 @@ void config_free(config *c);
 /* Applies an override "section.key=value" (from --set). The key must be of
  * that form; the value is validated later, like a value from the file. */
 int config_apply_set(config *c, const char *assignment, rnnlab_err *err);
+
+/* Applies a removal "section.key" (from --unset): the key goes, so its
+ * default applies (or a later --set gives it a value). A key the config
+ * does not have is an error ("--unset optimizer.momentm: [optimizer] has no
+ * key 'momentm'; did you mean 'momentum'?"): an unset never goes silent. */
+int config_unset(config *c, const char *spec, rnnlab_err *err);
+
+/* Removes section.key; returns 1 if it was there, 0 if not. Strings the
+ * entry held stay valid until config_free. */
+int config_remove(config *c, const char *section, const char *key);
 
 /* Sets (adds or replaces) a value with the given origin. */
 int config_put(config *c, const char *section, const char *key, const char *value,
@@ -89,10 +103,10 @@ const char *config_where(const config_entry *e, char *buf, size_t size);
  *  - a missing required key: "CONFIG: [data] missing required key 'train'".
  * On success fills values[i] for each schema[i] (values must hold one per
  * schema entry), adds the defaults it used to the config (origin "default")
- * so config_write shows the resolved config, and resolves PATH params
- * against the config's folder (values from --set stay as given, i.e.
- * relative to the current folder; the entry keeps the text as written,
- * values[i].s gets the resolved path). String values point into the config
+ * so config_write shows the resolved config, and makes PATH params
+ * absolute: relative to the config's folder, or to the current folder for
+ * values from --set (and for a config without a folder). The entry takes
+ * the absolute path and keeps the text as written in `written`. String values point into the config
  * and stay valid until config_free, even if the key is set again. A failed
  * validation leaves the config unchanged. */
 int config_validate_section(config *c, const char *section, const rnnlab_param *schema,
@@ -111,13 +125,12 @@ int config_parse_value(const rnnlab_param *p, const char *text, const char *wher
 /* The schema entry for key, or NULL. */
 const rnnlab_param *schema_find(const rnnlab_param *schema, const char *key);
 
-/* Writes the config as INI, sections in first-seen order, keys in order. */
+/* Writes the config as INI, sections in first-seen order, keys in order; an
+ * entry whose value was rewritten (a path made absolute) is preceded by
+ * "; as written: KEY = TEXT". */
 int config_write(const config *c, FILE *f);
 
 /* Writes the config atomically to path (temp file + fsync + rename). */
 int config_save(const config *c, const char *path, rnnlab_err *err);
-
-/* Levenshtein distance, for did-you-mean suggestions. */
-size_t edit_distance(const char *a, const char *b);
 
 #endif

@@ -7,24 +7,6 @@
 
 #include "plugin_guard.h"
 
-/* The activation's shape, probed through its ops (the core never knows
- * which plugin it holds): bounded in (-1, 1) like tanh, in (0, 1) like
- * sigmoid, or unbounded above with 0 below like relu. */
-enum { ACT_OTHER, ACT_SYMMETRIC, ACT_UNIT, ACT_RECTIFIED };
-
-static int activation_shape(const session *s) {
-    const rnnlab_activation_ops *a = &s->activation.comp->ops.activation;
-    float x[3] = {-1e4f, 0.0f, 1e4f}, y[3];
-    guard_enter(s->activation.comp, "forward");
-    int rc = a->forward(s->act_self, x, y, 3);
-    guard_leave();
-    if (rc != RNNLAB_OK) return ACT_OTHER;
-    if (fabsf(y[0] + 1.0f) < 1e-3f && fabsf(y[2] - 1.0f) < 1e-3f) return ACT_SYMMETRIC;
-    if (fabsf(y[0]) < 1e-3f && fabsf(y[2] - 1.0f) < 1e-3f) return ACT_UNIT;
-    if (y[0] == 0.0f && y[1] == 0.0f && y[2] > 1e3f) return ACT_RECTIFIED;
-    return ACT_OTHER;
-}
-
 /* Spectral radius of a square matrix by power iteration: the growth rate of
  * ||W^k v|| over the last iterations, which converges even when the
  * dominant eigenvalues are a complex pair (where the Rayleigh quotient
@@ -68,7 +50,7 @@ void diagnostics_record(trainer *tr) {
     /* Top layer states over the real steps of this batch: (T, B, H*dirs). */
     size_t width = s->spec.hidden_size * (s->spec.bidirectional ? 2 : 1);
     const float *h = model_hidden_states(tr->m);
-    int shape = activation_shape(s);
+    int shape = trainer_activation_shape(s);
     size_t real = 0, saturated = 0;
     memset(tr->diag_alive, 0, width);
     for (size_t t = 0; t < b->T; t++)

@@ -26,6 +26,11 @@ int evaluate_split(trainer *tr, rnnlab_split split, eval_result *res, rnnlab_err
     if (rc != RNNLAB_OK) return err_prefix(err, "data loader '%s': ", s->loader.comp->name);
     double total = 0.0;
     size_t correct = 0, count = 0;
+    /* The training stream's carried state survives the pass, so that a
+     * checkpoint written after it holds the state at its step. */
+    size_t ncarry;
+    float *carry = model_carried_state(tr->m, &ncarry);
+    memcpy(tr->carry_saved, carry, ncarry * sizeof *carry);
     model_reset_state(tr->m);
     for (size_t i = 0; i < nb; i++) {
         float *logits;
@@ -39,7 +44,7 @@ int evaluate_split(trainer *tr, rnnlab_split split, eval_result *res, rnnlab_err
         correct += c;
         count += n;
     }
-    model_reset_state(tr->m);
+    memcpy(carry, tr->carry_saved, ncarry * sizeof *carry);
     res->count = count;
     res->loss = count ? total / (double)count : 0.0;
     res->accuracy = count ? (double)correct / (double)count : 0.0;
@@ -104,13 +109,26 @@ int evaluate_checkpoint(const char *ckpt_path, const char *data_path, const char
     memset(&tr, 0, sizeof tr);
     tr.s = &s;
     /* First pass: which key of this loader names a held-out file? */
-    session_args a = {ckpt_path, NULL, 0, plugin_path, cfg, "."};
+    session_args a = {.config_path = ckpt_path,
+                      .plugin_path = plugin_path,
+                      .config_text = cfg,
+                      .config_dir = "."};
     rc = session_open(&s, &a, err);
     if (rc != RNNLAB_OK) goto out_ckpt;
     rnnlab_split split = RNNLAB_SPLIT_TEST;
     const char *key = heldout_key(s.loader.comp, &split);
-    char set[4096];
-    if (key) snprintf(set, sizeof set, "data.%s=%s", key, data_path);
+    /* Every file the loader reads becomes FILE: the tokenizer and labels
+     * come from the checkpoint, so the training data is never read (it may
+     * have moved, or be large). */
+    char sets_text[8][4096];
+    const char *sets[8];
+    size_t nsets = 0;
+    for (const rnnlab_param *p = s.loader.comp->params; key && p && p->key && nsets < 8; p++)
+        if (p->type == RNNLAB_PARAM_STRING && (p->flags & RNNLAB_PARAM_PATH)) {
+            snprintf(sets_text[nsets], sizeof sets_text[nsets], "data.%s=%s", p->key, data_path);
+            sets[nsets] = sets_text[nsets];
+            nsets++;
+        }
     char loader_name[128];
     snprintf(loader_name, sizeof loader_name, "%s", s.loader.comp->name);
     session_close(&s);
@@ -120,12 +138,12 @@ int evaluate_checkpoint(const char *ckpt_path, const char *data_path, const char
                      loader_name);
         goto out_ckpt;
     }
-    const char *sets[1] = {set};
     a.sets = sets;
-    a.nsets = 1;
+    a.nsets = nsets;
     rc = session_open(&s, &a, err);
     if (rc != RNNLAB_OK) goto out_ckpt;
     rc = session_open_data(&s, ckpt_meta_get(c, "tokenizer"), ckpt_meta_get(c, "labels"), err);
+    if (rc != RNNLAB_OK) err_prefix(err, "--data %s: ", data_path);
     if (rc == RNNLAB_OK) rc = trainer_make(&tr, err);
     if (rc == RNNLAB_OK) rc = run_load_weights(&tr, c, ckpt_path, 0, err);
     eval_result r;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,6 +176,39 @@ char *path_join(const char *a, const char *b) {
     char *p = malloc(n);
     if (p) snprintf(p, n, "%s/%s", a, b);
     return p;
+}
+
+char *path_absolute(const char *dir, const char *path) {
+    char cwd[PATH_MAX] = "";
+    if (path[0] != '/' && (!dir || dir[0] != '/') && !getcwd(cwd, sizeof cwd)) return NULL;
+    size_t n = strlen(cwd) + (dir ? strlen(dir) : 0) + strlen(path) + 4;
+    char *joined = malloc(n), *out = malloc(n);
+    if (!joined || !out) {
+        free(joined);
+        free(out);
+        return NULL;
+    }
+    if (path[0] == '/')
+        snprintf(joined, n, "%s", path);
+    else if (dir && dir[0] == '/')
+        snprintf(joined, n, "%s/%s", dir, path);
+    else
+        snprintf(joined, n, "%s/%s/%s", cwd, dir ? dir : "", path);
+    /* Copy component by component, skipping empty and "." ones. */
+    size_t used = 0;
+    for (char *c = joined, *next; c; c = next) {
+        next = strchr(c, '/');
+        if (next) *next++ = '\0';
+        if (!*c || strcmp(c, ".") == 0) continue;
+        out[used++] = '/';
+        size_t len = strlen(c);
+        memcpy(out + used, c, len);
+        used += len;
+    }
+    if (used == 0) out[used++] = '/';
+    out[used] = '\0';
+    free(joined);
+    return out;
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {

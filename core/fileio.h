@@ -28,6 +28,14 @@ int make_dirs(const char *dir, rnnlab_err *err);
 /* "a/b", malloc'd (NULL when out of memory). The caller frees it. */
 char *path_join(const char *a, const char *b);
 
+/* path made absolute, malloc'd (NULL when out of memory or when the
+ * current folder cannot be found): unchanged if it already is; otherwise
+ * joined to dir ("" for the current folder; a relative dir is itself taken
+ * from the current folder). "." components and repeated slashes are
+ * dropped; ".." is kept, since through a symlinked folder it does not
+ * cancel the component before it. */
+char *path_absolute(const char *dir, const char *path);
+
 /* Removes path and everything below it, without following symlinks.
  * Returns 0, or -1 with errno set by the first removal that failed. */
 int remove_tree(const char *path);

@@ -77,7 +77,10 @@ int infer_open(infer *inf, const char *ckpt_path, const char *plugin_path, size_
         inf->c = NULL;
         return rc;
     }
-    session_args a = {ckpt_path, NULL, 0, plugin_path, cfg, "."};
+    session_args a = {.config_path = ckpt_path,
+                      .plugin_path = plugin_path,
+                      .config_text = cfg,
+                      .config_dir = "."};
     rc = session_open(&inf->s, &a, err);
     if (rc != RNNLAB_OK) {
         ckpt_free(inf->c);
@@ -253,6 +256,99 @@ static int32_t pick(infer *inf, const float *logits, const sample_opts *o, rnnla
     return (int32_t)best;
 }
 
+/* 1 if the tokenizer shows id as its unknown token. */
+static int is_unknown(const rnnlab_tokenizer_ops *tk, const void *self, int32_t id) {
+    const char *t = tk->token_text ? tk->token_text(self, id) : NULL;
+    return t && strcmp(t, "<unk>") == 0;
+}
+
+/* Appends text[0, n) to the list in f as 'x', escaping control characters. */
+static void put_piece(FILE *f, const char *text, size_t n, int *count) {
+    fputs(*count ? ", '" : "'", f);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '\n')
+            fputs("\\n", f);
+        else if (c < 0x20 || c == 0x7f)
+            fprintf(f, "\\x%02x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('\'', f);
+    (*count)++;
+}
+
+/* Encodes text[0, len) into *ids, growing it to the count encode needs. */
+static int encode_grow(const rnnlab_tokenizer_ops *tk, const void *self, const char *text,
+                       size_t len, int32_t **ids, size_t *cap, size_t *n) {
+    int rc = tk->encode(self, text, len, NULL, 0, n);
+    if (rc != RNNLAB_OK) return rc;
+    if (*n > *cap) {
+        int32_t *g = realloc(*ids, *n * sizeof *g);
+        if (!g) return RNNLAB_ERR_NOMEM;
+        *ids = g;
+        *cap = *n;
+    }
+    return tk->encode(self, text, len, *ids, *cap, n);
+}
+
+/* A prime the model cannot read is an error naming what it cannot read:
+ * each run of spaces or of other characters is encoded on its own; where
+ * one gives the unknown token, its characters are named one by one when
+ * the tokenizer reads one id per character, else the run as a whole. */
+static int check_prime(infer *inf, const char *prime, rnnlab_err *err) {
+    const rnnlab_tokenizer_ops *tk = &inf->s.tokenizer.comp->ops.tokenizer;
+    const void *self = inf->s.tok_self;
+    size_t len = strlen(prime), cap = 0;
+    int32_t *ids = NULL;
+    char *list = NULL;
+    size_t list_len = 0;
+    FILE *f = open_memstream(&list, &list_len);
+    if (!f) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+    int count = 0, rc = RNNLAB_OK;
+    for (size_t at = 0; at < len && rc == RNNLAB_OK;) {
+        int space = isspace((unsigned char)prime[at]) != 0;
+        size_t end = at;
+        while (end < len && (isspace((unsigned char)prime[end]) != 0) == space) end++;
+        size_t n = 0, chars = 0;
+        rc = encode_grow(tk, self, prime + at, end - at, &ids, &cap, &n);
+        int unknown = 0;
+        for (size_t k = 0; rc == RNNLAB_OK && k < n; k++) unknown |= is_unknown(tk, self, ids[k]);
+        for (size_t k = at; k < end; k++) chars += ((unsigned char)prime[k] & 0xC0) != 0x80;
+        if (rc == RNNLAB_OK && unknown && n == chars) {
+            for (size_t k = at; k < end && rc == RNNLAB_OK;) {
+                size_t w = 1;
+                while (k + w < end && ((unsigned char)prime[k + w] & 0xC0) == 0x80) w++;
+                rc = encode_grow(tk, self, prime + k, w, &ids, &cap, &n);
+                if (rc == RNNLAB_OK && n == 1 && is_unknown(tk, self, ids[0]))
+                    put_piece(f, prime + k, w, &count);
+                k += w;
+            }
+        } else if (rc == RNNLAB_OK && unknown) {
+            put_piece(f, prime + at, end - at, &count);
+        }
+        at = end;
+    }
+    fclose(f);
+    free(ids);
+    if (rc == RNNLAB_ERR_NOMEM) {
+        free(list);
+        return err_set(err, rc, "out of memory");
+    }
+    if (rc != RNNLAB_OK) {
+        free(list);
+        return err_prefix(err, "--prime: ");
+    }
+    if (count)
+        rc = err_set(err, RNNLAB_ERR_INVALID,
+                     "--prime: %s %s not in the model's vocabulary (%s would be read as <unk>); "
+                     "leave %s out or train on text that has %s",
+                     list, count > 1 ? "are" : "is", count > 1 ? "they" : "it",
+                     count > 1 ? "them" : "it", count > 1 ? "them" : "it");
+    free(list);
+    return rc;
+}
+
 int infer_sample(infer *inf, const sample_opts *o, FILE *out, rnnlab_err *err) {
     session *s = &inf->s;
     if (s->spec.head != RNNLAB_HEAD_PER_STEP || s->spec.bidirectional ||
@@ -268,6 +364,8 @@ int infer_sample(infer *inf, const sample_opts *o, FILE *out, rnnlab_err *err) {
     host_set_sink(s->host, err);
     int rc = tk->encode(s->tok_self, prime, strlen(prime), NULL, 0, &np);
     if (rc != RNNLAB_OK) return err_prefix(err, "--prime: ");
+    rc = check_prime(inf, prime, err);
+    if (rc != RNNLAB_OK) return rc;
     if (np == 0 || np > inf->max_T)
         return err_set(err, RNNLAB_ERR_INVALID, "--prime must encode to 1..%zu tokens, got %zu",
                        inf->max_T, np);

@@ -47,7 +47,9 @@ typedef struct sample_opts {
 } sample_opts;
 
 /* Generates o->length tokens after the prime from a language model and
- * writes the prime and the continuation, decoded, to out. */
+ * writes the prime and the continuation, decoded, to out. A prime with
+ * characters (or, for a word tokenizer, words) that the tokenizer reads as
+ * its unknown token (token_text "<unk>") is an error naming them. */
 int infer_sample(infer *inf, const sample_opts *o, FILE *out, rnnlab_err *err);
 
 #endif

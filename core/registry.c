@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "rnnlab_build.h"
+#include "suggest.h"
 
 typedef struct reg_plugin {
     void *handle;
@@ -126,48 +127,6 @@ static int name_valid(const char *s) {
     for (; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_')) return 0;
     return 1;
-}
-
-static size_t min3(size_t a, size_t b, size_t c) {
-    size_t m = a < b ? a : b;
-    return m < c ? m : c;
-}
-
-/* Edit distance with adjacent transpositions counted as one edit (optimal
- * string alignment), so "tahn" is one step from "tanh". Names are short. */
-static size_t name_distance(const char *a, const char *b) {
-    size_t n = strlen(a), m = strlen(b);
-    size_t *d = malloc((n + 1) * (m + 1) * sizeof *d);
-    if (!d) return (size_t)-1;
-#define D(i, j) d[(i) * (m + 1) + (j)]
-    for (size_t i = 0; i <= n; i++) D(i, 0) = i;
-    for (size_t j = 0; j <= m; j++) D(0, j) = j;
-    for (size_t i = 1; i <= n; i++) {
-        for (size_t j = 1; j <= m; j++) {
-            size_t cost = a[i - 1] != b[j - 1];
-            D(i, j) = min3(D(i - 1, j) + 1, D(i, j - 1) + 1, D(i - 1, j - 1) + cost);
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                D(i - 2, j - 2) + 1 < D(i, j))
-                D(i, j) = D(i - 2, j - 2) + 1;
-        }
-    }
-    size_t out = D(n, m);
-#undef D
-    free(d);
-    return out;
-}
-
-/* The closest of `names` to `want`, if it is close enough to be a typo. */
-static const char *closest_name(const char *want, const char *const *names, size_t n) {
-    const char *best = NULL;
-    size_t best_d = (size_t)-1;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = name_distance(want, names[i]);
-        if (d < best_d) best_d = d, best = names[i];
-    }
-    size_t len = strlen(want);
-    size_t limit = len / 3 > 2 ? len / 3 : 2;
-    return best && best_d <= limit && best_d < len ? best : NULL;
 }
 
 static int cmp_str(const void *a, const void *b) {
@@ -739,7 +698,7 @@ static int not_found(const registry *r, rnnlab_kind kind, const char *name, rnnl
         return err_set(err, RNNLAB_ERR_INVALID, "no %s named '%s'", kind_name(kind), name);
     }
     fprintf(m.f, "no %s named '%s'", kind_name(kind), name);
-    const char *guess = closest_name(name, names, n);
+    const char *guess = suggest_closest(name, names, n);
     if (guess) fprintf(m.f, "; did you mean '%s'?", guess);
     /* A common slip: the right name under the wrong section. */
     for (size_t i = 0; i < r->ncomps; i++) {
@@ -839,7 +798,7 @@ static int plugin_not_found(const registry *r, rnnlab_kind kind, const char *spe
     for (size_t i = 0; i < r->nplugins; i++) names[i] = r->plugins[i].desc->name;
     size_t n = sort_unique(names, r->nplugins);
     fprintf(m.f, "%s '%s': no plugin named '%s' is loaded", kind_name(kind), spec, plugin);
-    const char *guess = closest_name(plugin, names, n);
+    const char *guess = suggest_closest(plugin, names, n);
     if (guess) fprintf(m.f, "; did you mean '%s'?", guess);
     fputs(" (loaded plugins: ", m.f);
     put_list(m.f, names, n, "none");
@@ -860,7 +819,7 @@ static int component_not_in_plugin(const registry *r, rnnlab_kind kind, const ch
     }
     fprintf(m.f, "%s '%s': plugin '%s' has no %s named '%s'", kind_name(kind), spec, plugin,
             kind_name(kind), name);
-    const char *guess = closest_name(name, names, n);
+    const char *guess = suggest_closest(name, names, n);
     if (guess) fprintf(m.f, "; did you mean '%s:%s'?", plugin, guess);
     fprintf(m.f, " (its %ss: ", kind_name(kind));
     put_list(m.f, names, n, "none");

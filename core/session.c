@@ -84,12 +84,64 @@ const rnnlab_param schema_diagnostics[] = {
 
 static const char *const skip_name[] = {"name", NULL};
 
+enum { R_ACTIVATION, R_LOSS, R_OPTIMIZER, R_TOKENIZER, R_LOADER };
+const session_role session_roles[] = {
+    [R_ACTIVATION] = {RNNLAB_KIND_ACTIVATION, "model", "activation", "tanh", "activation"},
+    [R_LOSS] = {RNNLAB_KIND_LOSS, "loss", "name", "softmax_xent", "loss"},
+    [R_OPTIMIZER] = {RNNLAB_KIND_OPTIMIZER, "optimizer", "name", "sgd", "optimizer"},
+    [R_TOKENIZER] = {RNNLAB_KIND_TOKENIZER, "tokenizer", "name", "char", "tokenizer"},
+    [R_LOADER] = {RNNLAB_KIND_LOADER, "data", "name", "text", "data"},
+    {0, NULL, NULL, NULL, NULL}};
+
+const session_role *session_role_of(rnnlab_kind kind) {
+    for (const session_role *r = session_roles; r->section; r++)
+        if (r->kind == kind) return r;
+    return NULL;
+}
+
+/* An override switched the role's component (the file chose `was`): drops
+ * the file's keys of the old component that the new one does not have,
+ * saying so, so that `--set optimizer.name=adam` works on a config written
+ * for sgd. Keys from --set stay (and fail validation if unknown), and so
+ * do keys the old component did not have either (typos stay errors). */
+static int drop_switched_keys(session *s, const session_role *role, const reg_component *now,
+                              rnnlab_err *err) {
+    const char *was = s->file_choice[role - session_roles];
+    if (!was || strcmp(was, now->name) == 0) return RNNLAB_OK;
+    const reg_component *old = NULL;
+    rnnlab_err ignored;
+    if (registry_find(s->reg, role->kind, was, &old, &ignored) != RNNLAB_OK) return RNNLAB_OK;
+    for (size_t i = 0; i < config_count(s->cfg);) {
+        const config_entry *e = config_at(s->cfg, i);
+        int drop =
+            strcmp(e->section, role->param_section) == 0 && strcmp(e->origin, "--set") != 0 &&
+            strcmp(e->origin, "default") != 0 &&
+            !(strcmp(role->param_section, role->section) == 0 && strcmp(e->key, role->key) == 0) &&
+            schema_find(old->params, e->key) && !schema_find(now->params, e->key);
+        if (!drop) {
+            i++;
+            continue;
+        }
+        if (s->notes) {
+            char where[512];
+            fprintf(s->notes,
+                    "note: [%s] %s = %s replaces %s: dropped %s = %s (%s), which %s does not "
+                    "have\n",
+                    role->section, role->key, now->name, was, e->key, e->value,
+                    config_where(e, where, sizeof where), now->name);
+        }
+        if (!config_remove(s->cfg, e->section, e->key))
+            return err_set(err, RNNLAB_ERR_INTERNAL, "cannot drop [%s] %s", e->section, e->key);
+    }
+    return RNNLAB_OK;
+}
+
 /* Finds the component a section names and validates the section against
  * its schema. `key` is the config key holding the name. */
-static int resolve_part(session *s, session_part *part, rnnlab_kind kind, const char *section,
-                        const char *key, const char *fallback, const char *param_section,
-                        rnnlab_err *err) {
-    const char *name = config_get(s->cfg, section, key, fallback);
+static int resolve_part(session *s, session_part *part, const session_role *role, rnnlab_err *err) {
+    const char *section = role->section, *key = role->key, *param_section = role->param_section;
+    rnnlab_kind kind = role->kind;
+    const char *name = config_get(s->cfg, section, key, role->fallback);
     int rc = registry_find(s->reg, kind, name, &part->comp, err);
     if (rc != RNNLAB_OK) {
         const config_entry *e = config_find(s->cfg, section, key);
@@ -97,10 +149,12 @@ static int resolve_part(session *s, session_part *part, rnnlab_kind kind, const 
         if (e)
             return err_prefix(err, "%s: [%s] %s = '%s': ", config_where(e, where, sizeof where),
                               section, key, name);
-        return err_prefix(err, "%s: [%s] %s (default '%s'): ", config_dir(s->cfg), section, key,
+        return err_prefix(err, "%s: [%s] %s (default '%s'): ", config_name(s->cfg), section, key,
                           name);
     }
     if (!config_find(s->cfg, section, key)) config_put(s->cfg, section, key, name, "default", 0);
+    rc = drop_switched_keys(s, role, part->comp, err);
+    if (rc != RNNLAB_OK) return rc;
     part->section = param_section;
     size_t n = part->comp->nparams;
     part->values = calloc(n + 1, sizeof *part->values);
@@ -161,15 +215,24 @@ static int open_config(session *s, const session_args *a, rnnlab_err *err) {
     else
         rc = config_load(&s->cfg, a->config_path, err);
     if (rc != RNNLAB_OK) return rc;
-    for (size_t i = 0; i < a->nsets; i++) {
-        rc = config_apply_set(s->cfg, a->sets[i], err);
-        if (rc != RNNLAB_OK) return rc;
+    /* Each role's component as the file chose it, to see later whether an
+     * override switched it. */
+    for (size_t i = 0; i < SESSION_MAX_ROLES && session_roles[i].section; i++) {
+        const session_role *r = &session_roles[i];
+        s->file_choice[i] = strdup(config_get(s->cfg, r->section, r->key, r->fallback));
+        if (!s->file_choice[i]) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
     }
+    for (size_t i = 0; i < a->nunsets && rc == RNNLAB_OK; i++)
+        rc = config_unset(s->cfg, a->unsets[i], err);
+    for (size_t i = 0; i < a->nsets && rc == RNNLAB_OK; i++)
+        rc = config_apply_set(s->cfg, a->sets[i], err);
+    if (rc != RNNLAB_OK) return rc;
     return config_check_sections(s->cfg, session_sections, err);
 }
 
 int session_open(session *s, const session_args *a, rnnlab_err *err) {
     memset(s, 0, sizeof *s);
+    s->notes = a->notes;
     s->config_path = strdup(a->config_path);
     s->host = host_create(&s->err, NULL, RNNLAB_LOG_WARN);
     if (!s->config_path || !s->host) {
@@ -187,20 +250,13 @@ int session_open(session *s, const session_args *a, rnnlab_err *err) {
     if (rc == RNNLAB_OK) rc = registry_new(&s->reg, s->host, err);
     if (rc == RNNLAB_OK)
         rc = registry_load_default(s->reg, a->plugin_path, pv[0].s[0] ? pv[0].s : NULL, err);
-    if (rc == RNNLAB_OK)
-        rc = resolve_part(s, &s->activation, RNNLAB_KIND_ACTIVATION, "model", "activation", "tanh",
-                          "activation", err);
-    if (rc == RNNLAB_OK)
-        rc = resolve_part(s, &s->loss, RNNLAB_KIND_LOSS, "loss", "name", "softmax_xent", "loss",
-                          err);
-    if (rc == RNNLAB_OK)
-        rc = resolve_part(s, &s->optimizer, RNNLAB_KIND_OPTIMIZER, "optimizer", "name", "sgd",
-                          "optimizer", err);
-    if (rc == RNNLAB_OK)
-        rc = resolve_part(s, &s->tokenizer, RNNLAB_KIND_TOKENIZER, "tokenizer", "name", "char",
-                          "tokenizer", err);
-    if (rc == RNNLAB_OK)
-        rc = resolve_part(s, &s->loader, RNNLAB_KIND_LOADER, "data", "name", "text", "data", err);
+    session_part *parts[] = {[R_ACTIVATION] = &s->activation,
+                             [R_LOSS] = &s->loss,
+                             [R_OPTIMIZER] = &s->optimizer,
+                             [R_TOKENIZER] = &s->tokenizer,
+                             [R_LOADER] = &s->loader};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0] && rc == RNNLAB_OK; i++)
+        rc = resolve_part(s, parts[i], &session_roles[i], err);
     if (rc == RNNLAB_OK) {
         fill_train_opts(&s->train, tv, dv);
         s->spec.hidden_size = (size_t)mv[M_HIDDEN].i;
@@ -322,5 +378,7 @@ void session_close(session *s) {
     if (s->cfg) config_free(s->cfg);
     if (s->host) host_destroy(s->host);
     free(s->config_path);
+    for (size_t i = 0; i < sizeof s->file_choice / sizeof s->file_choice[0]; i++)
+        free(s->file_choice[i]);
     memset(s, 0, sizeof *s);
 }

@@ -20,6 +20,9 @@
 #include "model.h"
 #include "registry.h"
 
+/* The most component roles a session has (session_roles). */
+#define SESSION_MAX_ROLES 8
+
 /* [train]: the core's training options. */
 typedef struct train_opts {
     uint64_t seed;
@@ -60,6 +63,8 @@ typedef struct session {
     /* instances */
     void *act_self, *loss_self, *opt_self, *tok_self, *loader_self;
     rnnlab_data_info info;
+    char *file_choice[SESSION_MAX_ROLES]; /* per session_roles entry: the file's choice */
+    FILE *notes;                          /* session_args.notes */
 } session;
 
 typedef struct session_args {
@@ -72,10 +77,35 @@ typedef struct session_args {
      * the origin in messages and the folder for relative paths. */
     const char *config_text;
     const char *config_dir;
+    /* "section.key" removals (--unset), applied before the sets. */
+    const char *const *unsets;
+    size_t nunsets;
+    /* Where to say what the session did on the user's behalf (a component
+     * switched by --set drops the old one's keys); NULL: silent. */
+    FILE *notes;
 } session_args;
 
+/* Where each kind of component is chosen and configured: [section] key
+ * names it (default `fallback`), and its parameters go in
+ * [param_section]. */
+typedef struct session_role {
+    rnnlab_kind kind;
+    const char *section, *key, *fallback, *param_section;
+} session_role;
+
+/* One per kind a session uses (at most SESSION_MAX_ROLES), in the order
+ * session_open resolves them; terminated by an entry with section NULL. */
+extern const session_role session_roles[];
+
+/* The role of a kind, or NULL when a session does not use that kind. */
+const session_role *session_role_of(rnnlab_kind kind);
+
 /* Parses and validates the config, loads the plugins it names, and creates
- * the activation, loss, optimizer and tokenizer instances. Does not open the
+ * the activation, loss, optimizer and tokenizer instances. When --set or
+ * --unset changes a role's component (optimizer.name sgd -> adam), the
+ * keys of the old component in its parameter section that the new one
+ * does not have and that did not come from --set are dropped, each with a
+ * line to args->notes; any other unknown key is still an error. Does not open the
  * data (see session_open_data). On error, the session is already closed. */
 int session_open(session *s, const session_args *args, rnnlab_err *err);
 

@@ -84,22 +84,45 @@ static int optimizer_step(trainer *tr, rnnlab_err *err) {
 
 /* ---- the loop ----------------------------------------------------------- */
 
+/* Optimizer steps the whole run will take: every epoch's batches, or
+ * max_steps when that is fewer (early stopping cannot be foreseen). */
+static uint64_t run_total_steps(const trainer *tr, size_t nb) {
+    const train_opts *o = &tr->s->train;
+    uint64_t total = (uint64_t)o->epochs * (uint64_t)nb;
+    if (o->max_steps > 0 && (uint64_t)o->max_steps < total) total = (uint64_t)o->max_steps;
+    return total;
+}
+
+/* "1:02:03" or "02:03". */
+static const char *fmt_eta(double seconds, char *buf, size_t size) {
+    long s = seconds > 0 && seconds < 1e9 ? (long)(seconds + 0.5) : 0;
+    if (s >= 3600)
+        snprintf(buf, size, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    else
+        snprintf(buf, size, "%02ld:%02ld", s / 60, s % 60);
+    return buf;
+}
+
+/* One progress report: eta is for the rest of the whole run, from this
+ * session's mean time per step. */
 static void progress(trainer *tr, size_t i, size_t nb, double loss, double tok_s, double eta) {
     FILE *o = tr->out;
     if (!o) return;
+    char e[32];
+    uint64_t total = run_total_steps(tr, nb);
     if (tr->progress_bar) {
         int width = 24, fill = (int)((double)width * (double)(i + 1) / (double)nb);
         char bar[32];
         for (int k = 0; k < width; k++) bar[k] = k < fill ? '=' : (k == fill ? '>' : ' ');
         bar[width] = '\0';
-        fprintf(o, "\repoch %ld/%ld [%s] %zu/%zu loss %.4f %.1fk tok/s ETA %02d:%02d ",
-                tr->epoch + 1, tr->s->train.epochs, bar, i + 1, nb, loss, tok_s / 1000.0,
-                (int)(eta / 60), (int)eta % 60);
+        fprintf(o, "\repoch %ld/%ld [%s] %zu/%zu step %llu/%llu loss %.4f %.1fk tok/s ETA %s ",
+                tr->epoch + 1, tr->s->train.epochs, bar, i + 1, nb, (unsigned long long)tr->step,
+                (unsigned long long)total, loss, tok_s / 1000.0, fmt_eta(eta, e, sizeof e));
         fflush(o);
     } else {
-        fprintf(o, "epoch %ld step %llu batch %zu/%zu loss %.4f lr %.4g %.1fk tok/s\n",
-                tr->epoch + 1, (unsigned long long)tr->step, i + 1, nb, loss, trainer_lr(tr),
-                tok_s / 1000.0);
+        fprintf(o, "epoch %ld step %llu/%llu batch %zu/%zu loss %.4f lr %.4g %.1fk tok/s ETA %s\n",
+                tr->epoch + 1, (unsigned long long)tr->step, (unsigned long long)total, i + 1, nb,
+                loss, trainer_lr(tr), tok_s / 1000.0, fmt_eta(eta, e, sizeof e));
     }
 }
 
@@ -166,13 +189,48 @@ static void schedule_epoch(trainer *tr, double dev_loss, int improved) {
     }
 }
 
-/* max_steps reached or early-stopped: what ended a run before its last
- * epoch. Checked before each epoch too, so a resumed finished run trains
- * nothing more. */
-static int run_done(const trainer *tr) {
-    const train_opts *o = &tr->s->train;
-    return tr->finished || (o->max_steps > 0 && tr->step >= (uint64_t)o->max_steps) ||
-           (o->patience > 0 && tr->bad_epochs >= o->patience);
+/* The dev pass: logged, kept as best.safetensors when it improves. Sets
+ * *improved and *dev_loss (NaN when the loader has no dev split). */
+static int dev_pass(trainer *tr, int *improved, double *dev_loss, rnnlab_err *err) {
+    eval_result dev;
+    *improved = 0;
+    *dev_loss = NAN;
+    int rc = evaluate_split(tr, RNNLAB_SPLIT_DEV, &dev, err);
+    if (rc != RNNLAB_OK || dev.count == 0) return rc;
+    evaluate_log(tr, "dev", &dev);
+    evaluate_print(tr, "dev", &dev);
+    *dev_loss = dev.loss;
+    if (!isfinite(dev.loss)) return diverged(tr, "the dev loss", dev.loss, err);
+    *improved = dev.loss < tr->best_dev;
+    if (*improved) {
+        tr->best_dev = dev.loss;
+        tr->bad_epochs = 0;
+    } else {
+        tr->bad_epochs++;
+    }
+    return RNNLAB_OK;
+}
+
+/* The end of the run inside an epoch ([train] max_steps): not an epoch's
+ * end, so no epoch count, schedule step or early-stopping tally. The
+ * checkpoint comes first, holding the training state at this step (the
+ * dev pass does not touch the carried state, but its rows are the run's
+ * final report, which a resume with a larger max_steps drops): resuming
+ * it continues exactly as a run that never stopped here. */
+static int stop_mid_epoch(trainer *tr, rnnlab_err *err) {
+    int rc = run_save_checkpoint(tr, tr->ckpt_last, err);
+    if (rc != RNNLAB_OK) return rc;
+    if (tr->out && tr->progress_bar) fputc('\n', tr->out);
+    if (tr->out)
+        fprintf(tr->out, "max_steps = %ld reached in epoch %ld (batch %zu)\n",
+                tr->s->train.max_steps, tr->epoch + 1, tr->batch_next);
+    int improved;
+    double dev_loss;
+    long bad = tr->bad_epochs;
+    rc = dev_pass(tr, &improved, &dev_loss, err);
+    tr->bad_epochs = bad;
+    if (rc == RNNLAB_OK && improved) rc = run_save_checkpoint(tr, tr->ckpt_best, err);
+    return rc;
 }
 
 static int run_epochs(trainer *tr, rnnlab_err *err) {
@@ -184,8 +242,16 @@ static int run_epochs(trainer *tr, rnnlab_err *err) {
     if (nb == 0)
         return err_set(err, RNNLAB_ERR_INVALID, "%s: the training split has no batches",
                        s->config_path);
+    uint64_t max_steps = s->train.max_steps > 0 ? (uint64_t)s->train.max_steps : UINT64_MAX;
     int rc = RNNLAB_OK;
-    while (tr->epoch < s->train.epochs && !run_done(tr)) {
+    double t_run = now_seconds();
+    uint64_t step0 = tr->step;
+    while (tr->epoch < s->train.epochs && !tr->finished) {
+        /* A run that reached max_steps at an epoch's end (or is resumed
+         * there) starts no new epoch. */
+        if (tr->step >= max_steps && tr->batch_next == 0) break;
+        /* Nor does an early-stopped one. */
+        if (s->train.patience > 0 && tr->bad_epochs >= s->train.patience) break;
         host_set_sink(s->host, err);
         guard_enter(s->loader.comp, "begin_epoch");
         rc = ld->begin_epoch(s->loader_self, RNNLAB_SPLIT_TRAIN, (uint64_t)tr->epoch);
@@ -200,9 +266,13 @@ static int run_epochs(trainer *tr, rnnlab_err *err) {
             tr->epoch_batches = 0;
         }
         double t0 = now_seconds(), last_draw = -1.0;
-        size_t tokens = 0, timed = 0;
+        size_t tokens = 0;
         int interrupted = 0;
         for (size_t i = first; i < nb; i++) {
+            if (tr->step >= max_steps) {
+                tr->finished = 1;
+                break;
+            }
             double loss = 0.0;
             size_t tok = 0;
             rc = train_step(tr, i, &loss, &tok, err);
@@ -211,19 +281,17 @@ static int run_epochs(trainer *tr, rnnlab_err *err) {
             tr->epoch_batches++;
             tr->batch_next = i + 1;
             tokens += tok;
-            timed++;
             double dt = now_seconds() - t0;
             /* A TTY bar is redrawn at most ten times a second (and at the
              * end of the epoch), so fast runs do not spend time printing. */
             int redraw = tr->progress_bar && (dt - last_draw >= 0.1 || i + 1 == nb);
             if (redraw) last_draw = dt;
-            if (redraw || (!tr->progress_bar && tr->step % (uint64_t)s->train.log_every == 0))
+            if (redraw || (!tr->progress_bar && tr->step % (uint64_t)s->train.log_every == 0)) {
+                double per_step = (now_seconds() - t_run) / (double)(tr->step - step0);
+                uint64_t total = run_total_steps(tr, nb);
                 progress(tr, i, nb, tr->epoch_loss_sum / (double)tr->epoch_batches,
                          (double)tokens / (dt > 0 ? dt : 1e-9),
-                         dt / (double)timed * (double)(nb - i - 1));
-            if (s->train.max_steps > 0 && tr->step >= (uint64_t)s->train.max_steps) {
-                tr->finished = 1;
-                break;
+                         per_step * (double)(total > tr->step ? total - tr->step : 0));
             }
             if (stop_requested || (tr->stop_after_steps && tr->step >= tr->stop_after_steps)) {
                 interrupted = i + 1 < nb;
@@ -242,6 +310,7 @@ static int run_epochs(trainer *tr, rnnlab_err *err) {
                            (unsigned long long)tr->step, tr->epoch + 1, tr->batch_next, nb,
                            tr->run_path);
         }
+        if (tr->finished) return stop_mid_epoch(tr, err);
         double loss_sum = tr->epoch_loss_sum;
         size_t done = tr->epoch_batches;
         tr->batch_next = 0;
@@ -254,30 +323,19 @@ static int run_epochs(trainer *tr, rnnlab_err *err) {
             fprintf(tr->out, "epoch %ld/%ld: train loss %.4f, %.0f tokens/s, lr %.4g\n", tr->epoch,
                     s->train.epochs, loss_sum / (double)(done ? done : 1),
                     (double)tokens / (dt > 0 ? dt : 1e-9), trainer_lr(tr));
-        eval_result dev;
-        rc = evaluate_split(tr, RNNLAB_SPLIT_DEV, &dev, err);
+        int improved;
+        double dev_loss;
+        rc = dev_pass(tr, &improved, &dev_loss, err);
         if (rc != RNNLAB_OK) return rc;
-        int improved = 0;
-        double dev_loss = NAN;
-        if (dev.count > 0) {
-            evaluate_log(tr, "dev", &dev);
-            evaluate_print(tr, "dev", &dev);
-            dev_loss = dev.loss;
-            if (!isfinite(dev.loss)) return diverged(tr, "the dev loss", dev.loss, err);
-            improved = dev.loss < tr->best_dev;
-            if (improved) {
-                tr->best_dev = dev.loss;
-                tr->bad_epochs = 0;
-            } else {
-                tr->bad_epochs++;
-            }
-        }
         schedule_epoch(tr, dev_loss, improved);
         rc = run_save_checkpoint(tr, tr->ckpt_last, err);
         if (rc == RNNLAB_OK && improved) rc = run_save_checkpoint(tr, tr->ckpt_best, err);
         if (rc != RNNLAB_OK) return rc;
+        /* max_steps reached with the epoch's last batch: the run ends here. */
+        if (tr->step >= max_steps) tr->finished = 1;
         if ((stop_requested || (tr->stop_after_steps && tr->step >= tr->stop_after_steps)) &&
-            tr->epoch < s->train.epochs && !run_done(tr))
+            tr->epoch < s->train.epochs && !tr->finished &&
+            !(s->train.patience > 0 && tr->bad_epochs >= s->train.patience))
             return err_set(err, RNNLAB_ERR_INTERRUPTED,
                            "interrupted after step %llu (end of epoch %ld); checkpoint written; "
                            "continue with `rnnlab train --resume %s`",
@@ -299,6 +357,29 @@ static int run_epochs(trainer *tr, rnnlab_err *err) {
 static void on_abnormal_exit(void *ctx, const char *message) {
     rnnlab_err e;
     run_write_meta(ctx, "failed", message, &e);
+}
+
+int train_checkpoint_of(const char *path, char **ckpt, rnnlab_err *err) {
+    struct stat st;
+    *ckpt = NULL;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        *ckpt = strdup(path);
+        return *ckpt ? RNNLAB_OK : err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+    }
+    static const char *const names[] = {"best.safetensors", "last.safetensors"};
+    for (size_t i = 0; i < 2; i++) {
+        char *p = path_join(path, names[i]);
+        if (!p) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+        if (stat(p, &st) == 0) {
+            *ckpt = p;
+            return RNNLAB_OK;
+        }
+        free(p);
+    }
+    return err_set(err, RNNLAB_ERR_IO,
+                   "%s: a run folder without best.safetensors or last.safetensors (not a run, or "
+                   "it has not finished a step)",
+                   path);
 }
 
 int train_run(const session_args *sargs, const train_args *targs, char **run_path,
@@ -355,6 +436,15 @@ int train_run(const session_args *sargs, const train_args *targs, char **run_pat
     if (rc != RNNLAB_OK) goto out_ckpt;
     rc = session_open_data(&s, resume ? ckpt_meta_get(resume, "tokenizer") : NULL,
                            resume ? ckpt_meta_get(resume, "labels") : NULL, err);
+    if (rc == RNNLAB_ERR_IO && resume) {
+        /* The paths are the absolute ones the run recorded. */
+        char msg[RNNLAB_ERR_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        err_set(err, rc,
+                "cannot resume: %s (the path the run recorded in its config.ini; if the data "
+                "moved, point to it with --set data.KEY=NEW_PATH)",
+                msg);
+    }
     if (rc == RNNLAB_OK) rc = trainer_make(&tr, err);
     if (rc == RNNLAB_OK) rc = trainer_fetch_state(&tr, err);
     if (rc == RNNLAB_OK && resume) rc = run_resume(&tr, resume, resume_path, err);
@@ -391,6 +481,18 @@ int train_run(const session_args *sargs, const train_args *targs, char **run_pat
         if (isfinite(s.info.baseline_loss) && s.info.baseline_desc)
             fprintf(targs->out, "baseline: %s: loss %.4f\n", s.info.baseline_desc,
                     s.info.baseline_loss);
+    }
+    if (targs->init_only && !resume) {
+        rc = run_save_checkpoint(&tr, tr.ckpt_last, err);
+        if (rc == RNNLAB_OK) rc = run_write_meta(&tr, "initialized", NULL, err);
+        if (rc == RNNLAB_OK && targs->out)
+            fprintf(targs->out, "initial weights: %s (continue with `rnnlab train --resume %s`)\n",
+                    tr.ckpt_last, tr.run_path);
+        if (rc == RNNLAB_OK && run_path) {
+            *run_path = tr.run_path;
+            tr.run_path = NULL;
+        }
+        goto out_session;
     }
     rc = run_epochs(&tr, err);
     if (rc == RNNLAB_ERR_INTERRUPTED) {

@@ -3,6 +3,7 @@
 #include "trainer.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +97,67 @@ double trainer_lr(const trainer *tr) {
     return base * tr->lr_scale;
 }
 
+/* The activation's shape, probed through its ops (the core never knows
+ * which plugin it holds): bounded in (-1, 1) like tanh, in (0, 1) like
+ * sigmoid, or unbounded above with 0 below like relu. */
+int trainer_activation_shape(const session *s) {
+    const rnnlab_activation_ops *a = &s->activation.comp->ops.activation;
+    float x[3] = {-1e4f, 0.0f, 1e4f}, y[3];
+    guard_enter(s->activation.comp, "forward");
+    int rc = a->forward(s->act_self, x, y, 3);
+    guard_leave();
+    if (rc != RNNLAB_OK) return ACT_OTHER;
+    if (fabsf(y[0] + 1.0f) < 1e-3f && fabsf(y[2] - 1.0f) < 1e-3f) return ACT_SYMMETRIC;
+    if (fabsf(y[0]) < 1e-3f && fabsf(y[2] - 1.0f) < 1e-3f) return ACT_UNIT;
+    if (y[0] == 0.0f && y[1] == 0.0f && y[2] > 1e3f) return ACT_RECTIFIED;
+    return ACT_OTHER;
+}
+
+static void add_name(metric_name *out, size_t cap, size_t *n, const char *split, const char *name) {
+    if (*n < cap) {
+        snprintf(out[*n].split, sizeof out[*n].split, "%s", split);
+        snprintf(out[*n].name, sizeof out[*n].name, "%s", name);
+    }
+    (*n)++;
+}
+
+size_t trainer_metric_names(const session *s, metric_name *out, size_t cap) {
+    static const char *const train[] = {"loss", "grad_norm", "lr", "epoch_loss"};
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof train / sizeof train[0]; i++)
+        add_name(out, cap, &n, "train", train[i]);
+    const rnnlab_loader_ops *ld = &s->loader.comp->ops.loader;
+    static const char *const splits[] = {"dev", "test"};
+    static const rnnlab_split ids[] = {RNNLAB_SPLIT_DEV, RNNLAB_SPLIT_TEST};
+    for (size_t k = 0; k < 2; k++) {
+        if (ld->num_batches(s->loader_self, ids[k]) == 0) continue;
+        add_name(out, cap, &n, splits[k], "loss");
+        if (s->info.target_kind == RNNLAB_TARGET_CLASS)
+            add_name(out, cap, &n, splits[k], "accuracy");
+        if (trainer_is_lm(s)) {
+            add_name(out, cap, &n, splits[k], "perplexity");
+            add_name(out, cap, &n, splits[k], "bits_per_token");
+        }
+    }
+    if (s->train.diag_every > 0) {
+        char name[48];
+        for (size_t t = 0; t < s->info.max_len; t++) {
+            snprintf(name, sizeof name, "dh_norm_t%zu", t);
+            add_name(out, cap, &n, "diag", name);
+        }
+        for (size_t l = 0; l < s->spec.num_layers; l++)
+            for (int r = 0; r < (s->spec.bidirectional ? 2 : 1); r++) {
+                snprintf(name, sizeof name, "spectral_radius_l%zu%s", l, r ? "_reverse" : "");
+                add_name(out, cap, &n, "diag", name);
+            }
+        int shape = trainer_activation_shape(s);
+        if (shape == ACT_SYMMETRIC || shape == ACT_UNIT)
+            add_name(out, cap, &n, "diag", "saturated_frac");
+        if (shape == ACT_RECTIFIED) add_name(out, cap, &n, "diag", "dead_frac");
+    }
+    return n;
+}
+
 void trainer_metric(trainer *tr, const char *split, const char *name, double value) {
     runlog_printf(&tr->metrics, "%llu,%s,%s,%.9g", (unsigned long long)tr->step, split, name,
                   value);
@@ -180,8 +242,11 @@ int trainer_make(trainer *tr, rnnlab_err *err) {
     tr->diag_v = calloc(H, sizeof *tr->diag_v);
     tr->diag_u = calloc(H, sizeof *tr->diag_u);
     tr->diag_alive = calloc(2 * H, 1);
+    size_t ncarry;
+    model_carried_state(tr->m, &ncarry);
+    tr->carry_saved = calloc(ncarry + 1, sizeof *tr->carry_saved);
     if (!tr->dlogits || !tr->dh_norms || !tr->diag_v || !tr->diag_u || !tr->diag_alive ||
-        trainer_batch_alloc(&tr->batch, &s->info) != RNNLAB_OK)
+        !tr->carry_saved || trainer_batch_alloc(&tr->batch, &s->info) != RNNLAB_OK)
         return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
     tr->lr_scale = 1.0;
     tr->best_dev = INFINITY;
@@ -203,6 +268,7 @@ void trainer_free(trainer *tr) {
     free(tr->diag_v);
     free(tr->diag_u);
     free(tr->diag_alive);
+    free(tr->carry_saved);
     free(tr->ckpt_last);
     free(tr->ckpt_best);
     if (tr->tok_state) tr->s->host->free(tr->s->host, tr->tok_state);

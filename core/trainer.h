@@ -30,6 +30,7 @@ typedef struct trainer {
     double *dh_norms;
     double *diag_v, *diag_u;   /* power-iteration vectors, (H) */
     unsigned char *diag_alive; /* per unit: positive anywhere in the batch */
+    float *carry_saved;        /* the carried state, kept across a dev pass */
     char *run_path;
     int lock_fd; /* holds the run folder's lock (run_folder.h); -1: none */
     char *ckpt_last, *ckpt_best;
@@ -71,6 +72,29 @@ int trainer_score(trainer *tr, const rnnlab_real *logits, size_t rows, double *l
 int trainer_is_lm(const session *s);
 /* The learning rate now: the optimizer's base rate times the schedule. */
 double trainer_lr(const trainer *tr);
+/* The activation's shape, probed through its ops (the core never knows
+ * which plugin it holds): bounded in (-1, 1) like tanh, in (0, 1) like
+ * sigmoid, or unbounded above with 0 below like relu. The diagnostics
+ * record saturated units for the first two and dead units for the last. */
+enum { ACT_OTHER, ACT_SYMMETRIC, ACT_UNIT, ACT_RECTIFIED };
+int trainer_activation_shape(const session *s);
+
+/* A metric a run records: metrics.csv's split and metric columns. */
+typedef struct metric_name {
+    char split[16];
+    char name[48];
+} metric_name;
+
+/* The (split, metric) pairs a run of this session will record, into
+ * out[0..cap); returns how many there are (which may exceed cap). The
+ * session's data must be open: what is recorded depends on the loss
+ * (accuracy for class targets), the loader (perplexity and bits_per_token
+ * for a language model; dev and test only when it has those splits) and
+ * the config ([diagnostics] every, the model's layers). The writers of
+ * rows (train.c, evaluate.c, diagnostics.c) and this list change together;
+ * tests/core/test_train.c checks every row of a real run against it. */
+size_t trainer_metric_names(const session *s, metric_name *out, size_t cap);
+
 /* Appends one metrics.csv row at the current step. */
 void trainer_metric(trainer *tr, const char *split, const char *name, double value);
 /* The model, optimizer state and workspaces for s (opened, with data). */

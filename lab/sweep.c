@@ -29,6 +29,8 @@
 #include "report.h"
 #include "core/session.h"
 #include "core/sha256.h"
+#include "core/suggest.h"
+#include "core/trainer.h"
 
 #define MAX_AXIS_VALUES 100000
 #define MAX_VARIANTS 1000000
@@ -230,6 +232,8 @@ void sweep_free(sweep_plan *p) {
     free(p->variants);
     free(p->baseline);
     free_strings(p->overrides, p->noverrides);
+    free_strings(p->cli_sets, p->ncli_sets);
+    free_strings(p->unsets, p->nunsets);
     for (size_t i = 0; i < p->nruns; i++) free(p->runs[i].seed_value);
     free(p->runs);
     free(p);
@@ -307,6 +311,7 @@ static int sweep_option(sweep_plan *p, const config_entry *e, const char *dir, i
         int rc = sweep_parse_axis(v, &p->seeds.values, &p->seeds.n, err);
         if (rc != RNNLAB_OK) return err_prefix(err, "%s: seeds: ", where);
         p->seeds.line = e->line;
+        p->seeds_key = 1;
         p->seeds.key = strdup("train.seed");
         return p->seeds.key ? RNNLAB_OK : err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
     }
@@ -332,6 +337,7 @@ static int sweep_option(sweep_plan *p, const config_entry *e, const char *dir, i
                            where, v);
         snprintf(p->metric_split, sizeof p->metric_split, "%.*s", (int)(slash - v), v);
         snprintf(p->metric_name, sizeof p->metric_name, "%s", slash + 1);
+        p->metric_line = e->line;
         return RNNLAB_OK;
     }
     if (strcmp(k, "goal") == 0 || strcmp(k, "select") == 0) {
@@ -575,8 +581,8 @@ static char *assignment(const char *key, const char *value) {
     return s;
 }
 
-/* Overrides, then each axis at idx[a], then the seed (seed_idx, or none
- * when SIZE_MAX or unswept). */
+/* Overrides, then each axis at idx[a] (none when idx is NULL), then the
+ * seed (seed_idx, or none when SIZE_MAX or unswept). */
 static int build_sets(const sweep_plan *p, const size_t *idx, size_t seed_idx, char ***sets,
                       size_t *n) {
     *sets = NULL;
@@ -584,8 +590,12 @@ static int build_sets(const sweep_plan *p, const size_t *idx, size_t seed_idx, c
     int rc = RNNLAB_OK;
     for (size_t i = 0; i < p->noverrides && rc == RNNLAB_OK; i++)
         rc = push_string(sets, n, strdup(p->overrides[i]));
-    for (size_t a = 0; a < p->naxes && rc == RNNLAB_OK; a++)
+    for (size_t i = 0; i < p->ncli_sets && rc == RNNLAB_OK; i++)
+        rc = push_string(sets, n, strdup(p->cli_sets[i]));
+    for (size_t a = 0; a < p->naxes && rc == RNNLAB_OK; a++) {
+        if (!idx) break; /* an axis check without the other axes */
         rc = push_string(sets, n, assignment(p->axes[a].key, p->axes[a].values[idx[a]]));
+    }
     if (rc == RNNLAB_OK && p->seeds.n && seed_idx != SIZE_MAX)
         rc = push_string(sets, n, assignment("train.seed", p->seeds.values[seed_idx]));
     if (rc != RNNLAB_OK) {
@@ -603,13 +613,16 @@ int sweep_run_sets(const sweep_plan *p, size_t i, char ***sets, size_t *nsets) {
 }
 
 static int open_session(const sweep_plan *p, char **sets, size_t n, const char *plugin_path,
-                        session *s, rnnlab_err *err) {
+                        FILE *notes, session *s, rnnlab_err *err) {
     session_args a;
     memset(&a, 0, sizeof a);
     a.config_path = p->base;
     a.sets = (const char *const *)sets;
     a.nsets = n;
+    a.unsets = (const char *const *)p->unsets;
+    a.nunsets = p->nunsets;
     a.plugin_path = plugin_path;
+    a.notes = notes;
     return session_open(s, &a, err);
 }
 
@@ -709,14 +722,20 @@ static int absolutize_paths(sweep_plan *p, const session *s, rnnlab_err *err) {
  * on the way, rewrites the sweep file's relative paths. */
 static int check_base(sweep_plan *p, const char *plugin_path, rnnlab_err *err) {
     session s;
-    int rc = open_session(p, NULL, 0, plugin_path, &s, err);
+    int rc = open_session(p, NULL, 0, plugin_path, NULL, &s, err);
     if (rc != RNNLAB_OK) return err_prefix(err, "%s: base config: ", p->path);
     rc = absolutize_paths(p, &s, err);
     session_close(&s);
     if (rc != RNNLAB_OK) return rc;
-    rc = open_session(p, p->overrides, p->noverrides, plugin_path, &s, err);
+    char **sets;
+    size_t n;
+    if (build_sets(p, NULL, SIZE_MAX, &sets, &n) != RNNLAB_OK)
+        return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+    rc = open_session(p, sets, n, plugin_path, p->notes, &s, err);
+    sweep_free_sets(sets, n);
     if (rc != RNNLAB_OK)
-        return err_prefix(err, "%s: the base config with the sweep's sections: ", p->path);
+        return err_prefix(err, "%s: the base config with the sweep's sections%s: ", p->path,
+                          p->ncli_sets || p->nunsets ? " and the command line's overrides" : "");
     session_close(&s);
     return RNNLAB_OK;
 }
@@ -731,18 +750,26 @@ static int check_axis_values(const sweep_plan *p, const sweep_axis *ax, size_t w
         char **sets;
         size_t n;
         if (which < p->naxes) idx[which] = j;
-        if (build_sets(p, idx, which < p->naxes ? 0 : j, &sets, &n) != RNNLAB_OK) {
+        /* The seeds are checked first and on their own, so that a bad seed
+         * is blamed on its own line, not on the first axis. */
+        if (build_sets(p, which < p->naxes ? idx : NULL, which < p->naxes ? SIZE_MAX : j, &sets,
+                       &n) != RNNLAB_OK) {
             rc = err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
             break;
         }
         session s;
-        rc = open_session(p, sets, n, plugin_path, &s, err);
+        rc = open_session(p, sets, n, plugin_path, p->notes, &s, err);
         sweep_free_sets(sets, n);
         if (rc != RNNLAB_OK) {
             char msg[RNNLAB_ERR_MSG_MAX];
             snprintf(msg, sizeof msg, "%s", strip_set_prefix(err->msg));
-            rc = err_set(err, rc, "%s:%d: axis %s value '%s': %s", p->path, ax->line, ax->key,
-                         ax->values[j], msg);
+            const char *dash = which == SIZE_MAX ? strchr(ax->values[j] + 1, '-') : NULL;
+            if (which == SIZE_MAX && p->seeds_key)
+                rc = err_set(err, rc, "%s:%d: seeds value '%s': %s%s", p->path, ax->line,
+                             ax->values[j], msg, dash ? " (a range of seeds is written a..b)" : "");
+            else
+                rc = err_set(err, rc, "%s:%d: axis %s value '%s': %s", p->path, ax->line, ax->key,
+                             ax->values[j], msg);
         } else {
             session_close(&s);
         }
@@ -766,14 +793,21 @@ void sweep_describe_run(const sweep_plan *p, size_t i, char *buf, size_t size) {
                  p->seeds.values[r->seed]);
 }
 
-static int resolve_run(sweep_plan *p, size_t i, const char *plugin_path, rnnlab_err *err) {
+/* The session of run i's full config. */
+static int open_run_session(const sweep_plan *p, size_t i, const char *plugin_path, session *s,
+                            rnnlab_err *err) {
     char **sets;
     size_t n;
     if (sweep_run_sets(p, i, &sets, &n) != RNNLAB_OK)
         return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
-    session s;
-    int rc = open_session(p, sets, n, plugin_path, &s, err);
+    int rc = open_session(p, sets, n, plugin_path, NULL, s, err);
     sweep_free_sets(sets, n);
+    return rc;
+}
+
+static int resolve_run(sweep_plan *p, size_t i, const char *plugin_path, rnnlab_err *err) {
+    session s;
+    int rc = open_run_session(p, i, plugin_path, &s, err);
     if (rc != RNNLAB_OK) {
         char what[1024];
         sweep_describe_run(p, i, what, sizeof what);
@@ -788,12 +822,195 @@ static int resolve_run(sweep_plan *p, size_t i, const char *plugin_path, rnnlab_
     return rc;
 }
 
+/* What decides the metrics a run records: its loss, data, tokenizer, model
+ * and diagnostics sections, as one string (malloc'd). */
+static char *metric_key(const session *s) {
+    static const char *const sections[] = {"loss", "data", "tokenizer", "model", "diagnostics"};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++)
+        for (size_t i = 0; i < config_count(s->cfg); i++) {
+            const config_entry *e = config_at(s->cfg, i);
+            if (strcmp(e->section, sections[k]) == 0)
+                fprintf(f, "%s.%s=%s\n", e->section, e->key, e->value);
+        }
+    return fclose(f) == 0 ? buf : NULL;
+}
+
+/* Checks run i's data for the summary's metric (once per distinct key). */
+static int check_metric_run(const sweep_plan *p, size_t i, const char *plugin_path, char ***seen,
+                            size_t *nseen, rnnlab_err *err) {
+    session s;
+    int rc = open_run_session(p, i, plugin_path, &s, err);
+    if (rc != RNNLAB_OK) return rc;
+    char *key = metric_key(&s);
+    if (!key) rc = err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; rc == RNNLAB_OK && k < *nseen; k++)
+        if (strcmp((*seen)[k], key) == 0) {
+            free(key);
+            session_close(&s);
+            return RNNLAB_OK;
+        }
+    if (rc == RNNLAB_OK) rc = session_open_data(&s, NULL, NULL, err);
+    metric_name names[256];
+    size_t count = rc == RNNLAB_OK ? trainer_metric_names(&s, names, 256) : 0;
+    if (count > 256) count = 256;
+    int found = 0;
+    const char *cand[256];
+    char full[256][80];
+    for (size_t k = 0; k < count; k++) {
+        found |= strcmp(names[k].split, p->metric_split) == 0 &&
+                 strcmp(names[k].name, p->metric_name) == 0;
+        snprintf(full[k], sizeof full[k], "%.15s/%.47s", names[k].split, names[k].name);
+        cand[k] = full[k];
+    }
+    if (rc == RNNLAB_OK && !found) {
+        char want[128], list[2048] = "", where[600], what[1024];
+        snprintf(want, sizeof want, "%s/%s", p->metric_split, p->metric_name);
+        const char *near = suggest_closest(want, cand, count);
+        size_t used = 0;
+        for (size_t k = 0; k < count && used < sizeof list; k++) {
+            if (strncmp(full[k], "diag/dh_norm_t", 14) == 0 && strcmp(full[k], "diag/dh_norm_t0"))
+                continue; /* one of the per-step names is enough */
+            used +=
+                (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "", full[k]);
+        }
+        if (p->metric_line)
+            snprintf(where, sizeof where, "%s:%d: metric = %s", p->path, p->metric_line, want);
+        else
+            snprintf(where, sizeof where, "%s: the default metric %s", p->path, want);
+        sweep_describe_run(p, i, what, sizeof what);
+        char near_text[160] = "";
+        if (near) snprintf(near_text, sizeof near_text, "; did you mean '%s'?", near);
+        rc = err_set(err, RNNLAB_ERR_INVALID,
+                     "%s: run %zu (%s) will not record it%s (it records: %s)", where, i + 1,
+                     *what ? what : "the base config", near_text, list);
+    }
+    if (rc == RNNLAB_OK && push_string(seen, nseen, key) != RNNLAB_OK) {
+        key = NULL;
+        rc = err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+    } else if (rc != RNNLAB_OK) {
+        free(key);
+    }
+    session_close(&s);
+    return rc;
+}
+
+/* The summary's metric must be one the runs record: a name that none
+ * records would train every run and then report nothing. */
+static int check_metric(const sweep_plan *p, const char *plugin_path, rnnlab_err *err) {
+    char **seen = NULL;
+    size_t nseen = 0;
+    size_t ns = p->seeds.n ? p->seeds.n : 1;
+    int rc = RNNLAB_OK;
+    for (size_t i = 0; i < p->nruns && rc == RNNLAB_OK; i += ns)
+        rc = check_metric_run(p, i, plugin_path, &seen, &nseen, err);
+    free_strings(seen, nseen);
+    return rc;
+}
+
+/* "section.key" of an assignment or key (before any '='), trimmed, into buf. */
+static const char *key_of(const char *text, char *buf, size_t size) {
+    size_t n = strcspn(text, "=");
+    snprintf(buf, size, "%.*s", (int)(n < size ? n : size - 1), text);
+    return trim(buf);
+}
+
+/* The axis (or seeds) that sweeps key, or NULL. */
+static const sweep_axis *swept(const sweep_plan *p, const char *key) {
+    for (size_t a = 0; a < p->naxes; a++)
+        if (strcmp(p->axes[a].key, key) == 0) return &p->axes[a];
+    if (p->seeds.n && strcmp(key, "train.seed") == 0) return &p->seeds;
+    return NULL;
+}
+
+int sweep_add_overrides(sweep_plan *p, const char *const *sets, size_t nsets,
+                        const char *const *unsets, size_t nunsets, rnnlab_err *err) {
+    char key[256];
+    for (size_t i = 0; i < nsets + nunsets; i++) {
+        const char *what = i < nsets ? "--set" : "--unset";
+        const char *text = i < nsets ? sets[i] : unsets[i - nsets];
+        const sweep_axis *ax = swept(p, key_of(text, key, sizeof key));
+        if (ax)
+            return err_set(err, RNNLAB_ERR_INVALID,
+                           "%s %s: %s is swept by the sweep file (%s:%d); change the axis there "
+                           "instead",
+                           what, text, key, p->path, ax->line);
+    }
+    for (size_t i = 0; i < nsets; i++)
+        if (push_string(&p->cli_sets, &p->ncli_sets, strdup(sets[i])) != RNNLAB_OK)
+            return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+    config *base = NULL;
+    int rc = nunsets ? config_load(&base, p->base, err) : RNNLAB_OK;
+    for (size_t i = 0; i < nunsets && rc == RNNLAB_OK; i++) {
+        const char *k = key_of(unsets[i], key, sizeof key);
+        const char *dot = strchr(k, '.');
+        if (!dot || strchr(unsets[i], '=')) {
+            rc = err_set(err, RNNLAB_ERR_INVALID,
+                         "--unset '%s': expected the form --unset section.key", unsets[i]);
+            break;
+        }
+        /* The sweep file's own sections lose the key... */
+        size_t kl = strlen(k), dropped = 0;
+        for (size_t o = 0; o < p->noverrides;) {
+            if (strncmp(p->overrides[o], k, kl) == 0 && p->overrides[o][kl] == '=') {
+                free(p->overrides[o]);
+                memmove(&p->overrides[o], &p->overrides[o + 1],
+                        (p->noverrides - o - 1) * sizeof *p->overrides);
+                p->noverrides--;
+                dropped++;
+            } else {
+                o++;
+            }
+        }
+        /* ...and so does the base config, in every run. */
+        char section[128];
+        snprintf(section, sizeof section, "%.*s", (int)(dot - k), k);
+        if (config_find(base, section, dot + 1)) {
+            if (push_string(&p->unsets, &p->nunsets, strdup(k)) != RNNLAB_OK)
+                rc = err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+        } else if (!dropped) {
+            const char *keys[256];
+            size_t n = 0;
+            for (size_t e = 0; e < config_count(base) && n < 256; e++)
+                if (strcmp(config_at(base, e)->section, section) == 0)
+                    keys[n++] = config_at(base, e)->key;
+            const char *near = suggest_closest(dot + 1, keys, n);
+            rc = err_set(
+                err, RNNLAB_ERR_INVALID,
+                "--unset %s: neither the base config (%s) nor the sweep file sets it%s%s%s", k,
+                p->base, near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+        }
+    }
+    config_free(base);
+    return rc;
+}
+
+/* Writes each distinct line of text to f once, in order of first sight. */
+static void put_unique_lines(FILE *f, char *text) {
+    for (char *line = text, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        int seen = 0;
+        for (char *q = text; q < line && !seen; q += strlen(q) + 1) seen = strcmp(q, line) == 0;
+        if (!seen) fprintf(f, "%s\n", line);
+    }
+}
+
 int sweep_resolve(sweep_plan *p, const char *plugin_path, rnnlab_err *err) {
+    /* The same note comes from every session that opens the same switch:
+     * gather them and say each once. */
+    FILE *user_notes = p->notes;
+    char *notes = NULL;
+    size_t notes_len = 0;
+    if (user_notes) p->notes = open_memstream(&notes, &notes_len);
     int rc = check_base(p, plugin_path, err);
-    for (size_t a = 0; a < p->naxes && rc == RNNLAB_OK; a++)
-        rc = check_axis_values(p, &p->axes[a], a, plugin_path, err);
     if (rc == RNNLAB_OK && p->seeds.n)
         rc = check_axis_values(p, &p->seeds, SIZE_MAX, plugin_path, err);
+    for (size_t a = 0; a < p->naxes && rc == RNNLAB_OK; a++)
+        rc = check_axis_values(p, &p->axes[a], a, plugin_path, err);
     for (size_t i = 0; i < p->nruns && rc == RNNLAB_OK; i++)
         rc = resolve_run(p, i, plugin_path, err);
     for (size_t i = 0; i < p->nruns && rc == RNNLAB_OK; i++)
@@ -808,6 +1025,13 @@ int sweep_resolve(sweep_plan *p, const char *plugin_path, rnnlab_err *err) {
                              p->path, j + 1, a, i + 1, b, p->runs[i].hash);
                 break;
             }
+    if (rc == RNNLAB_OK) rc = check_metric(p, plugin_path, err);
+    if (p->notes != user_notes) {
+        fclose(p->notes);
+        if (notes) put_unique_lines(user_notes, notes);
+        free(notes);
+        p->notes = user_notes;
+    }
     p->resolved = rc == RNNLAB_OK;
     return rc;
 }
@@ -933,6 +1157,8 @@ typedef struct runner {
     const sweep_opts *o;
     slot *slots;
     size_t running, started, total;
+    size_t finished;      /* runs ended in this sweep process */
+    double finished_secs; /* their wall time, summed: the ETA's rate */
     sigset_t old_mask;
 } runner;
 
@@ -943,11 +1169,14 @@ static int needs_run(const sweep_opts *o, const sweep_run *r) {
     return 1;
 }
 
-static char **child_argv(const runner *rn, size_t i, const char *dir) {
-    char **sets;
-    size_t n;
-    if (sweep_run_sets(rn->p, i, &sets, &n) != RNNLAB_OK) return NULL;
-    size_t argc = 0, max = 2 * n + 10;
+/* An interrupted run that left a checkpoint continues from it (`train
+ * --resume`: its recorded config is the run's, so no --set is needed)
+ * instead of starting over. */
+static char **child_argv(const runner *rn, size_t i, const char *dir, int resume) {
+    char **sets = NULL;
+    size_t n = 0;
+    if (!resume && sweep_run_sets(rn->p, i, &sets, &n) != RNNLAB_OK) return NULL;
+    size_t argc = 0, max = 2 * (n + rn->p->nunsets) + 10;
     char **argv = calloc(max, sizeof *argv);
     if (!argv) {
         sweep_free_sets(sets, n);
@@ -955,15 +1184,18 @@ static char **child_argv(const runner *rn, size_t i, const char *dir) {
     }
     argv[argc++] = strdup(rn->o->exe);
     argv[argc++] = strdup("train");
-    argv[argc++] = strdup(rn->p->base);
+    argv[argc++] = strdup(resume ? "--resume" : rn->p->base);
+    for (size_t k = 0; !resume && k < rn->p->nunsets; k++) {
+        argv[argc++] = strdup("--unset");
+        argv[argc++] = strdup(rn->p->unsets[k]);
+    }
     for (size_t k = 0; k < n; k++) {
         argv[argc++] = strdup("--set");
         argv[argc++] = sets[k];
     }
     free(sets);
-    argv[argc++] = strdup("--run-dir");
-    argv[argc++] = strdup(dir);
-    argv[argc++] = strdup("--quiet");
+    argv[argc++] = strdup(resume ? dir : "--run-dir");
+    if (!resume) argv[argc++] = strdup(dir);
     if (rn->o->plugin_path) {
         argv[argc++] = strdup("--plugin-path");
         argv[argc++] = strdup(rn->o->plugin_path);
@@ -977,7 +1209,7 @@ static char **child_argv(const runner *rn, size_t i, const char *dir) {
     return argv;
 }
 
-static void child_exec(const runner *rn, char **argv, const char *log, pid_t parent) {
+static void child_exec(const runner *rn, char **argv, const char *log, pid_t parent, int resume) {
     /* Its own process group: Ctrl-C reaches the sweep only, which forwards
      * exactly one SIGINT (a second would stop the trainer without its
      * checkpoint). If the sweep dies, the run is told to stop the same way. */
@@ -988,7 +1220,8 @@ static void child_exec(const runner *rn, char **argv, const char *log, pid_t par
     signal(SIGTERM, SIG_DFL);
     signal(SIGCHLD, SIG_DFL);
     sigprocmask(SIG_SETMASK, &rn->old_mask, NULL);
-    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    /* A resumed run's log goes on after the interrupted part. */
+    int fd = open(log, O_WRONLY | O_CREAT | (resume ? O_APPEND : O_TRUNC), 0644);
     if (fd >= 0) {
         dup2(fd, STDOUT_FILENO);
         dup2(fd, STDERR_FILENO);
@@ -999,12 +1232,24 @@ static void child_exec(const runner *rn, char **argv, const char *log, pid_t par
     _exit(127);
 }
 
+/* "[3/12 done, ETA 04:10] HASH what  description": the ETA is the mean
+ * duration of the runs finished so far times the runs left, over the
+ * jobs running at once. */
 static void progress(const runner *rn, size_t i, const char *what) {
     if (!rn->o->out) return;
-    char desc[1024];
+    char desc[1024], eta[48] = "";
     sweep_describe_run(rn->p, i, desc, sizeof desc);
-    fprintf(rn->o->out, "[%zu/%zu] %s %s  %s\n", rn->started, rn->total, rn->p->runs[i].hash, what,
-            desc);
+    if (rn->finished > 0 && rn->finished < rn->total) {
+        double secs = rn->finished_secs / (double)rn->finished *
+                      (double)(rn->total - rn->finished) / (double)rn->o->jobs;
+        long t = (long)(secs + 0.5);
+        if (t >= 3600)
+            snprintf(eta, sizeof eta, ", ETA %ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+        else
+            snprintf(eta, sizeof eta, ", ETA %02ld:%02ld", t / 60, t % 60);
+    }
+    fprintf(rn->o->out, "[%zu/%zu done%s] %s %s  %s\n", rn->finished, rn->total, eta,
+            rn->p->runs[i].hash, what, desc);
     fflush(rn->o->out);
 }
 
@@ -1034,14 +1279,19 @@ static int launch(runner *rn, size_t i, rnnlab_err *err) {
         free(dir);
         return 0;
     }
-    char **argv = child_argv(rn, i, dir);
+    char *ckpt = path_join(dir, "last.safetensors");
+    int resume = !rn->o->force && r->state == RUN_UNFINISHED && ckpt && access(ckpt, R_OK) == 0;
+    free(ckpt);
+    char **argv = child_argv(rn, i, dir, resume);
     char *log = path_join(dir, "log.txt");
-    rc = argv && log ? clear_run_dir(dir, err) : err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+    rc = !argv || !log ? err_set(err, RNNLAB_ERR_NOMEM, "out of memory")
+         : resume      ? RNNLAB_OK
+                       : clear_run_dir(dir, err);
     pid_t pid = -1;
     if (rc == RNNLAB_OK) {
         pid_t parent = getpid();
         pid = fork();
-        if (pid == 0) child_exec(rn, argv, log, parent);
+        if (pid == 0) child_exec(rn, argv, log, parent, resume);
         if (pid < 0)
             rc = err_set(err, RNNLAB_ERR_IO, "cannot start a run: fork: %s", strerror(errno));
     }
@@ -1067,10 +1317,11 @@ static int launch(runner *rn, size_t i, rnnlab_err *err) {
          * cancelled, or its node was lost. */
         char who[512], what[640];
         lockfile_describe(&stale, who, sizeof who);
-        snprintf(what, sizeof what, "start (a stale claim of %s was taken over)", who);
+        snprintf(what, sizeof what, "%s (a stale claim of %s was taken over)",
+                 resume ? "resume" : "start", who);
         progress(rn, i, what);
     } else {
-        progress(rn, i, "start");
+        progress(rn, i, resume ? "resume" : "start");
     }
     return 1;
 }
@@ -1133,6 +1384,10 @@ static int finish_run(runner *rn, slot *sl, int status, rnnlab_err *err) {
     sl->pid = 0;
     sl->claim_fd = -1;
     rn->running--;
+    if (r->state != RUN_UNFINISHED) {
+        rn->finished++;
+        rn->finished_secs += dt;
+    }
     char what[96];
     if (r->state == RUN_DIVERGED)
         snprintf(what, sizeof what, "diverged at step %ld (%.1f s)", r->diverged_step, dt);
@@ -1220,6 +1475,43 @@ static int find_exe_ok(const char *exe, rnnlab_err *err) {
     return RNNLAB_OK;
 }
 
+int sweep_write_index(const sweep_plan *p, rnnlab_err *err) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+    fprintf(
+        f,
+        "# %s: runs\n\nWritten by `rnnlab sweep %s`. Each folder here is named by the hash "
+        "of its run's resolved config.\n\n| run | variant | seed | state |\n|---|---|---|---|\n",
+        p->name, p->path);
+    for (size_t i = 0; i < p->nruns; i++) {
+        const sweep_run *r = &p->runs[i];
+        char desc[1024] = "";
+        size_t used = 0;
+        for (size_t a = 0; a < p->naxes && used < sizeof desc; a++) {
+            int w =
+                snprintf(desc + used, sizeof desc - used, "%s%s=%s", a ? " " : "", p->axes[a].key,
+                         p->axes[a].values[p->variants[r->variant * p->naxes + a]]);
+            if (w > 0) used += (size_t)w;
+        }
+        fprintf(f, "| [%s](%s/) | %s | %s | %s |\n", r->hash, r->hash, *desc ? desc : "(base)",
+                r->seed_value ? r->seed_value : "", run_state_name(r->state));
+    }
+    if (fclose(f) != 0) {
+        free(text);
+        return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+    }
+    char *runs = path_join(p->out_dir, "runs"), *path = runs ? path_join(runs, "INDEX.md") : NULL;
+    const void *chunks[1] = {text};
+    int rc = path ? make_dirs(runs, err) : err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+    if (rc == RNNLAB_OK) rc = file_write_atomic(path, chunks, &len, 1, err);
+    free(path);
+    free(runs);
+    free(text);
+    return rc;
+}
+
 int sweep_execute(sweep_plan *p, const sweep_opts *o, rnnlab_err *err) {
     if (!p->resolved)
         return err_set(err, RNNLAB_ERR_INTERNAL, "sweep_execute: the plan is not resolved");
@@ -1251,6 +1543,12 @@ int sweep_execute(sweep_plan *p, const sweep_opts *o, rnnlab_err *err) {
         if (needs_run(o, r)) todo[ntodo++] = i;
     }
     rn.total = ntodo;
+    rc = sweep_write_index(p, err);
+    if (rc != RNNLAB_OK) {
+        free(todo);
+        free(rn.slots);
+        return rc;
+    }
     stop_flag = 0;
     struct sigaction old[3];
     install_handlers(old);
@@ -1318,6 +1616,7 @@ static int write_report(sweep_plan *p, rnnlab_err *err) {
         free(text);
         free(path);
     }
+    if (rc == RNNLAB_OK) rc = sweep_write_index(p, err);
     if (rc == RNNLAB_OK) {
         report_input in = {p->name,         keys,           p->naxes,    values,
                            p->nvariants,    p->baseline,    runs,        p->nruns,

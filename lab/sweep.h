@@ -128,6 +128,14 @@ typedef struct sweep_plan {
     size_t noverrides;
     sweep_run *runs; /* variant-major, seeds inner */
     size_t nruns;
+    char **cli_sets; /* --set on the command line: after the file's sections */
+    size_t ncli_sets;
+    char **unsets; /* --unset keys the base config has, for every run */
+    size_t nunsets;
+    int seeds_key;   /* the seeds came from `seeds =` (else `train.seed =`) */
+    int metric_line; /* of `metric =` in the sweep file, 0 if defaulted */
+    FILE *notes;     /* where sweep_resolve says what it did on the user's
+                        behalf (a switched component's dropped keys); NULL */
     char metric_split[32], metric_name[64];
     int goal_max, select_best;
     size_t samples;
@@ -145,15 +153,28 @@ int sweep_parse_axis(const char *text, char ***values, size_t *n, rnnlab_err *er
 int sweep_load(sweep_plan **out, const char *path, rnnlab_err *err);
 void sweep_free(sweep_plan *p);
 
-/* The "section.key=value" assignments of run i (overrides, then axes, then
- * the seed), malloc'd; free with sweep_free_sets. */
+/* The "section.key=value" assignments of run i (the file's overrides, the
+ * command line's, then the axes, then the seed), malloc'd; free with
+ * sweep_free_sets. p->unsets come before them. */
 int sweep_run_sets(const sweep_plan *p, size_t i, char ***sets, size_t *nsets);
 void sweep_free_sets(char **sets, size_t n);
 
-/* Validates every value of every axis against the component schemas (one
- * session per value, the other axes at their first value) and then every
- * run's config, and fills each run's hash. Opens no data. Errors:
- * "SWEEP:LINE: axis model.activation value 'tahn': ...". */
+/* Adds the command line's overrides: `--set section.key=value` applies to
+ * every run after the sweep file's own sections (so it wins over them);
+ * `--unset section.key` removes the key from the sweep file's sections and
+ * the base config. Overriding or unsetting a swept key is an error naming
+ * its axis's line, and so is an unset key that neither the base nor the
+ * sweep file sets. Values are validated by sweep_resolve, like the file's. */
+int sweep_add_overrides(sweep_plan *p, const char *const *sets, size_t nsets,
+                        const char *const *unsets, size_t nunsets, rnnlab_err *err);
+
+/* Validates the seeds, then every value of every axis against the
+ * component schemas (one session per value, the other axes at their first
+ * value), then every run's config, and fills each run's hash; checks the
+ * summary's metric against what the runs will record (opening each
+ * distinct data set once). Errors: "SWEEP:LINE: axis model.activation
+ * value 'tahn': ...", "SWEEP:LINE: metric = dev/bits_per_char: ... did you
+ * mean 'dev/bits_per_token'?". */
 int sweep_resolve(sweep_plan *p, const char *plugin_path, rnnlab_err *err);
 
 /* The run hash of a resolved config text. */
@@ -168,8 +189,12 @@ typedef struct sweep_opts {
 } sweep_opts;
 
 /* Runs every run of a resolved plan that needs running, `jobs` at a time,
- * each as `EXE train BASE --set ... --run-dir OUT/runs/<hash> --quiet` with
- * output to the run's log.txt, and records every run's state in p->runs.
+ * each as `EXE train BASE --unset ... --set ... --run-dir OUT/runs/<hash>` with
+ * its output (progress lines, summaries, errors) in the run's log.txt, and
+ * records every run's state in p->runs. An unfinished run (no DONE) that
+ * left a last.safetensors continues from it (`EXE train --resume DIR`,
+ * appending to its log.txt) unless force; the progress lines count the runs
+ * done and give an ETA from the durations of those finished so far.
  * While it runs, SIGINT and SIGTERM are caught: the sweep stops launching,
  * forwards SIGINT to its children, waits for them, removes their claims and
  * returns RNNLAB_ERR_INTERRUPTED (their runs stay unfinished). Failed and
@@ -181,11 +206,17 @@ int sweep_execute(sweep_plan *p, const sweep_opts *o, rnnlab_err *err);
  * a report of a sweep that is still going, or was interrupted. */
 void sweep_scan(sweep_plan *p);
 
+/* OUT/runs/INDEX.md: a table of the run folders (hash names) with each
+ * run's variant and seed in words and its state. Written when a sweep
+ * starts and again by sweep_report. */
+int sweep_write_index(const sweep_plan *p, rnnlab_err *err);
+
 /* Re-reads every run's state (sweep_scan) and writes runs.csv,
- * summary.csv, summary.md and the SVG plots into p->out_dir, holding
- * OUT/.report.lock throughout: when several sweeps share OUT, each writes
- * a report at least as new as any written before it, and the last one
- * (written after every run ended) shows every run finished. */
+ * summary.csv, summary.md, the SVG plots into p->out_dir and
+ * OUT/runs/INDEX.md, holding OUT/.report.lock throughout: when several
+ * sweeps share OUT, each writes a report at least as new as any written
+ * before it, and the last one (written after every run ended) shows every
+ * run finished. */
 int sweep_report(sweep_plan *p, rnnlab_err *err);
 
 const char *run_state_name(run_state s);

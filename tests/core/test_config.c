@@ -8,6 +8,7 @@
 
 #include "core/config.h"
 #include "core/fileio.h"
+#include "core/suggest.h"
 
 #define assert_has(msg, sub) \
     cr_assert(strstr((msg), (sub)) != NULL, "message \"%s\" lacks \"%s\"", (msg), (sub))
@@ -534,33 +535,86 @@ Test(config, values_survive_override) {
 }
 
 Test(config, path_resolution) {
-    config *c = parse_ok("[data]\ntrain = corpus/train.txt\n");
+    char cwd[4096], want[8192];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    config *c = parse_ok("[data]\ntrain = corpus/./train.txt\n");
     rnnlab_value v[2];
     rnnlab_err err;
     cr_assert_eq(config_validate_section(c, "data", schema_data, NULL, v, &err), RNNLAB_OK, "%s",
                  err.msg);
-    cr_assert_str_eq(v[0].s, "configs/corpus/train.txt");
-    cr_assert_str_eq(v[1].s, "configs/valid.txt", "a default path is relative to the config too");
-    cr_assert_str_eq(config_get(c, "data", "train", ""), "configs/corpus/train.txt",
-                     "the resolved config records the path relative to the current folder");
+    snprintf(want, sizeof want, "%s/configs/corpus/train.txt", cwd);
+    cr_assert_str_eq(v[0].s, want, "absolute, relative to the config's folder");
+    cr_assert_str_eq(config_get(c, "data", "train", ""), want,
+                     "the resolved config records the path absolute");
+    cr_assert_str_eq(config_find(c, "data", "train")->written, "corpus/./train.txt",
+                     "and the text as written");
+    snprintf(want, sizeof want, "%s/configs/valid.txt", cwd);
+    cr_assert_str_eq(v[1].s, want, "a default path is relative to the config too");
+    cr_assert_null(config_find(c, "data", "valid")->written, "a default was not written");
     /* Validating again (config show, then train) must not resolve twice. */
     cr_assert_eq(config_validate_section(c, "data", schema_data, NULL, v, &err), RNNLAB_OK);
-    cr_assert_str_eq(v[0].s, "configs/corpus/train.txt");
+    snprintf(want, sizeof want, "%s/configs/corpus/train.txt", cwd);
+    cr_assert_str_eq(v[0].s, want);
+    /* The written form survives config_write and parsing back. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    config_write(c, f);
+    fclose(f);
+    snprintf(want, sizeof want,
+             "; as written: train = corpus/./train.txt\ntrain = %s/configs/corpus/train.txt\n",
+             cwd);
+    cr_assert_not_null(strstr(text, want), "%s", text);
+    config *back = NULL;
+    cr_assert_eq(config_load_string(&back, text, "ckpt", ".", &err), RNNLAB_OK, "%s", err.msg);
+    cr_assert_str_eq(config_find(back, "data", "train")->written, "corpus/./train.txt");
+    cr_assert_eq(config_validate_section(back, "data", schema_data, NULL, v, &err), RNNLAB_OK);
+    char *again = NULL;
+    f = open_memstream(&again, &len);
+    config_write(back, f);
+    fclose(f);
+    cr_assert_str_eq(again, text, "a recorded config reads back and writes the same");
+    free(text);
+    free(again);
+    config_free(back);
     config_free(c);
 
     c = parse_ok("[data]\ntrain = /abs/train.txt\n");
     cr_assert_eq(config_apply_set(c, "data.valid=here/valid.txt", &err), RNNLAB_OK);
     cr_assert_eq(config_validate_section(c, "data", schema_data, NULL, v, &err), RNNLAB_OK);
     cr_assert_str_eq(v[0].s, "/abs/train.txt");
-    cr_assert_str_eq(v[1].s, "here/valid.txt", "--set paths are relative to the current folder");
+    cr_assert_null(config_find(c, "data", "train")->written, "nothing rewritten");
+    snprintf(want, sizeof want, "%s/here/valid.txt", cwd);
+    cr_assert_str_eq(v[1].s, want, "--set paths are relative to the current folder");
     config_free(c);
 
-    /* A config without a folder leaves relative paths alone. */
+    /* A config without a folder: relative to the current folder. */
     c = NULL;
     cr_assert_eq(config_load_string(&c, "[data]\ntrain = t.txt\n", "x.ini", NULL, &err), RNNLAB_OK);
     cr_assert_eq(config_validate_section(c, "data", schema_data, NULL, v, &err), RNNLAB_OK);
-    cr_assert_str_eq(v[0].s, "t.txt");
+    snprintf(want, sizeof want, "%s/t.txt", cwd);
+    cr_assert_str_eq(v[0].s, want);
     config_free(c);
+}
+
+Test(config, path_absolute) {
+    char cwd[4096], want[8192];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    struct {
+        const char *dir, *path, *want;
+    } cases[] = {
+        {"", "/a//b/./c", "/a/b/c"}, {"/x", "y/z", "/x/y/z"}, {"/x/", "./y", "/x/y"},
+        {"/x", "../y", "/x/../y"},   {"/", ".", "/"},         {NULL, "/abs", "/abs"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *p = path_absolute(cases[i].dir, cases[i].path);
+        cr_assert_str_eq(p, cases[i].want, "%s + %s", cases[i].dir, cases[i].path);
+        free(p);
+    }
+    char *p = path_absolute("rel", "f.txt");
+    snprintf(want, sizeof want, "%s/rel/f.txt", cwd);
+    cr_assert_str_eq(p, want);
+    free(p);
 }
 
 Test(config, check_sections) {
@@ -585,14 +639,19 @@ Test(config, check_sections) {
     config_free(c);
 }
 
-Test(config, edit_distance_levenshtein) {
-    cr_assert_eq(edit_distance("", ""), 0);
-    cr_assert_eq(edit_distance("abc", ""), 3);
-    cr_assert_eq(edit_distance("", "ab"), 2);
-    cr_assert_eq(edit_distance("kitten", "sitting"), 3);
-    cr_assert_eq(edit_distance("hiden_size", "hidden_size"), 1);
-    cr_assert_eq(edit_distance("flaw", "lawn"), 2);
-    cr_assert_eq(edit_distance("same", "same"), 0);
+Test(config, suggest_distance_osa) {
+    cr_assert_eq(suggest_distance("", ""), 0);
+    cr_assert_eq(suggest_distance("abc", ""), 3);
+    cr_assert_eq(suggest_distance("", "ab"), 2);
+    cr_assert_eq(suggest_distance("kitten", "sitting"), 3);
+    cr_assert_eq(suggest_distance("hiden_size", "hidden_size"), 1);
+    cr_assert_eq(suggest_distance("flaw", "lawn"), 2);
+    cr_assert_eq(suggest_distance("same", "same"), 0);
+    cr_assert_eq(suggest_distance("trian", "train"), 1); /* a transposition is one edit */
+    const char *names[] = {"train", "sweep", NULL, "tag"};
+    cr_assert_str_eq(suggest_closest("trian", names, 4), "train");
+    cr_assert_null(suggest_closest("frobnicate", names, 4));
+    cr_assert_null(suggest_closest("x", names, 4)); /* as many edits as letters */
 }
 
 Test(config, save_round_trip) {

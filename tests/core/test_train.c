@@ -16,6 +16,7 @@
 #include "core/sha256.h"
 #include "core/gradcheck.h"
 #include "core/train.h"
+#include "core/trainer.h"
 
 static char tmpdir[256];
 
@@ -72,8 +73,10 @@ static int train_until(const char *config, const char *run, const char *const *s
     char cfg[512], dir[512];
     snprintf(cfg, sizeof cfg, "%s/%s", tmpdir, config);
     snprintf(dir, sizeof dir, "%s/%s", tmpdir, run);
-    session_args a = {cfg, sets, nsets, NULL, NULL, NULL};
-    train_args t = {resume ? dir : NULL, resume ? NULL : dir, NULL, 0, stop_after, 0};
+    session_args a = {.config_path = cfg, .sets = sets, .nsets = nsets};
+    train_args t = {.resume_dir = resume ? dir : NULL,
+                    .run_dir = resume ? NULL : dir,
+                    .stop_after_steps = stop_after};
     err_clear(err);
     return train_run(&a, &t, NULL, err);
 }
@@ -238,7 +241,7 @@ static void gradcheck_with(const char *const *sets, size_t n) {
     rnnlab_err err;
     err_clear(&err);
     snprintf(cfg, sizeof cfg, "%s/lm.ini", tmpdir);
-    session_args a = {cfg, sets, n, NULL, NULL, NULL};
+    session_args a = {.config_path = cfg, .sets = sets, .nsets = n};
     int rc = gradcheck_run(&a, 1e-6, NULL, &err);
     cr_assert_eq(rc, RNNLAB_OK, "%s", err.msg);
 }
@@ -262,7 +265,7 @@ static void gradcheck_shipped(const char *config, const char *const *sets, size_
     rnnlab_err err;
     err_clear(&err);
     snprintf(cfg, sizeof cfg, "%s/configs/%s", getenv("RNNLAB_TEST_SOURCE_DIR"), config);
-    session_args a = {cfg, sets, n, NULL, NULL, NULL};
+    session_args a = {.config_path = cfg, .sets = sets, .nsets = n};
     int rc = gradcheck_run(&a, 1e-6, NULL, &err);
     cr_assert_eq(rc, RNNLAB_OK, "%s: %s", config, err.msg);
 }
@@ -277,4 +280,175 @@ Test(train, gradcheck_bidirectional_padded_and_last_step_heads) {
     gradcheck_shipped("classify.ini", NULL, 0);
     gradcheck_shipped("adding.ini", NULL, 0);
     gradcheck_shipped("adding.ini", sigm, 1);
+}
+
+/* Every (split, metric) a run writes is in trainer_metric_names, which
+ * sweeps (and [train] select) check names against: the list cannot drift
+ * from the writers. Tagging (accuracy, bidirectional spectral radii) and a
+ * language model with diagnostics (perplexity, bits, dh_norm, saturation). */
+static void check_names_cover_rows(const char *config, const char *run, const char *const *sets,
+                                   size_t nsets) {
+    rnnlab_err err;
+    char cfg[512], p[512];
+    snprintf(cfg, sizeof cfg, "%s", config);
+    snprintf(p, sizeof p, "%s/%s", tmpdir, run);
+    session_args a = {.config_path = cfg, .sets = sets, .nsets = nsets};
+    train_args t = {.run_dir = p};
+    err_clear(&err);
+    cr_assert_eq(train_run(&a, &t, NULL, &err), RNNLAB_OK, "%s", err.msg);
+    session s;
+    cr_assert_eq(session_open(&s, &a, &err), RNNLAB_OK, "%s", err.msg);
+    cr_assert_eq(session_open_data(&s, NULL, NULL, &err), RNNLAB_OK, "%s", err.msg);
+    metric_name names[512];
+    size_t n = trainer_metric_names(&s, names, 512);
+    cr_assert_leq(n, 512);
+    session_close(&s);
+    char *text;
+    size_t len;
+    snprintf(p, sizeof p, "%s/%s/metrics.csv", tmpdir, run);
+    cr_assert_eq(file_read_all(p, &text, &len, &err), RNNLAB_OK);
+    int rows = 0;
+    for (char *line = strtok(strchr(text, '\n') + 1, "\n"); line; line = strtok(NULL, "\n")) {
+        char split[32], metric[64];
+        cr_assert_eq(sscanf(line, "%*[^,],%31[^,],%63[^,],", split, metric), 2, "%s", line);
+        int found = 0;
+        for (size_t k = 0; k < n && !found; k++)
+            found = !strcmp(names[k].split, split) && !strcmp(names[k].name, metric);
+        cr_expect(found, "%s: row %s/%s is not in trainer_metric_names", config, split, metric);
+        rows++;
+    }
+    cr_expect_gt(rows, 10);
+    free(text);
+}
+
+Test(train, metric_names_cover_every_row) {
+    char cfg[512];
+    snprintf(cfg, sizeof cfg, "%s/lm.ini", tmpdir);
+    const char *lm[] = {"diagnostics.every=3", "train.epochs=1"};
+    check_names_cover_rows(cfg, "lm", lm, 2);
+    const char *relu[] = {"diagnostics.every=3", "train.epochs=1", "model.activation=relu"};
+    check_names_cover_rows(cfg, "lm_relu", relu, 3);
+    snprintf(cfg, sizeof cfg, "%s/configs/pos_tagger.ini", getenv("RNNLAB_TEST_SOURCE_DIR"));
+    const char *tag[] = {"diagnostics.every=5", "train.epochs=1", "model.num_layers=2"};
+    check_names_cover_rows(cfg, "tagger", tag, 3);
+}
+
+/* A run stopped by max_steps in the middle of an epoch, resumed with a
+ * larger max_steps, ends bit-identical to a run that went straight there:
+ * hitting max_steps is not an epoch's end (no dev pass counted as one, no
+ * schedule step, no epoch count), the checkpoint holds the carried
+ * truncated-BPTT state of its step, and the first run's final report
+ * (dev and test rows) is dropped by the resume. */
+Test(train, max_steps_resume_is_bit_identical) {
+    rnnlab_err err;
+    char a[65], b[65];
+    const char *six[] = {"train.max_steps=6", "train.schedule=exponential", "train.log_every=1"};
+    const char *two[] = {"train.max_steps=2", "train.schedule=exponential", "train.log_every=1"};
+    cr_assert_eq(train("lm.ini", "straight", six, 3, NULL, &err), RNNLAB_OK, "%s", err.msg);
+    cr_assert_eq(train("lm.ini", "cut", two, 3, NULL, &err), RNNLAB_OK, "%s", err.msg);
+    char p[512];
+    ckpt *c;
+    snprintf(p, sizeof p, "%s/cut/last.safetensors", tmpdir);
+    cr_assert_eq(ckpt_read(&c, p, &err), RNNLAB_OK, "%s", err.msg);
+    cr_expect_str_eq(ckpt_meta_get(c, "step"), "2");
+    cr_expect_str_eq(ckpt_meta_get(c, "epoch"), "0", "max_steps is not an epoch's end");
+    cr_expect_str_eq(ckpt_meta_get(c, "batch_next"), "2");
+    cr_expect_str_eq(ckpt_meta_get(c, "lr_scale"), "1", "no schedule step");
+    const ckpt_tensor *carry = ckpt_find(c, "state.carry");
+    cr_assert_not_null(carry);
+    float norm = 0.0f;
+    for (size_t k = 0; k < carry->shape[0]; k++)
+        norm += ((const float *)carry->data)[k] * ((const float *)carry->data)[k];
+    cr_expect_gt(norm, 0.0f, "the carried state is the training stream's, not zeros");
+    ckpt_free(c);
+    /* The finished run has its final dev and test report... */
+    char *text;
+    size_t len;
+    snprintf(p, sizeof p, "%s/cut/metrics.csv", tmpdir);
+    cr_assert_eq(file_read_all(p, &text, &len, &err), RNNLAB_OK);
+    cr_expect_not_null(strstr(text, "\n2,dev,loss,"), "%s", text);
+    cr_expect_not_null(strstr(text, "\n2,test,loss,") || !strstr(text, "test"), "%s", text);
+    free(text);
+    /* ...which the resume replaces with the one at step 6. */
+    cr_assert_eq(train("lm.ini", "cut", six, 3, "resume", &err), RNNLAB_OK, "%s", err.msg);
+    file_hash("straight", "last.safetensors", a);
+    file_hash("cut", "last.safetensors", b);
+    cr_expect_str_eq(a, b, "weights, optimizer state, carried state and position");
+    file_hash("straight", "metrics.csv", a);
+    file_hash("cut", "metrics.csv", b);
+    cr_expect_str_eq(a, b, "metrics");
+    file_hash("straight", "best.safetensors", a);
+    file_hash("cut", "best.safetensors", b);
+    cr_expect_str_eq(a, b, "best");
+    /* Resuming a finished run changes nothing. */
+    cr_assert_eq(train("lm.ini", "cut", six, 3, "resume", &err), RNNLAB_OK, "%s", err.msg);
+    file_hash("straight", "metrics.csv", a);
+    file_hash("cut", "metrics.csv", b);
+    cr_expect_str_eq(a, b, "metrics after resuming a finished run");
+    file_hash("straight", "last.safetensors", a);
+    file_hash("cut", "last.safetensors", b);
+    cr_expect_str_eq(a, b, "checkpoint after resuming a finished run");
+}
+
+/* --init-only writes the initial weights and trains nothing; resuming it
+ * is a run that never stopped. */
+Test(train, init_only_then_resume_is_bit_identical) {
+    rnnlab_err err;
+    char cfg[512], dir[512], a[65], b[65];
+    const char *one[] = {"train.epochs=1"};
+    cr_assert_eq(train("lm.ini", "straight", one, 1, NULL, &err), RNNLAB_OK, "%s", err.msg);
+    snprintf(cfg, sizeof cfg, "%s/lm.ini", tmpdir);
+    snprintf(dir, sizeof dir, "%s/init", tmpdir);
+    session_args sa = {.config_path = cfg, .sets = one, .nsets = 1};
+    train_args ta = {.run_dir = dir, .init_only = 1};
+    err_clear(&err);
+    cr_assert_eq(train_run(&sa, &ta, NULL, &err), RNNLAB_OK, "%s", err.msg);
+    char p[512], *text;
+    size_t len;
+    ckpt *c;
+    snprintf(p, sizeof p, "%s/init/last.safetensors", tmpdir);
+    cr_assert_eq(ckpt_read(&c, p, &err), RNNLAB_OK, "%s", err.msg);
+    cr_expect_str_eq(ckpt_meta_get(c, "step"), "0");
+    ckpt_free(c);
+    snprintf(p, sizeof p, "%s/init/meta.json", tmpdir);
+    cr_assert_eq(file_read_all(p, &text, &len, &err), RNNLAB_OK);
+    cr_expect_not_null(strstr(text, "\"initialized\""), "%s", text);
+    free(text);
+    snprintf(p, sizeof p, "%s/init/metrics.csv", tmpdir);
+    cr_assert_eq(file_read_all(p, &text, &len, &err), RNNLAB_OK);
+    cr_expect_eq(strchr(text, '\n') - text + 1, (long)len, "only the header: %s", text);
+    free(text);
+    cr_assert_eq(train("lm.ini", "init", one, 1, "resume", &err), RNNLAB_OK, "%s", err.msg);
+    file_hash("straight", "last.safetensors", a);
+    file_hash("init", "last.safetensors", b);
+    cr_expect_str_eq(a, b);
+    file_hash("straight", "metrics.csv", a);
+    file_hash("init", "metrics.csv", b);
+    cr_expect_str_eq(a, b);
+}
+
+/* The progress lines count steps of the whole run: epochs x batches, or
+ * max_steps when fewer. */
+Test(train, progress_counts_the_whole_run) {
+    rnnlab_err err;
+    char cfg[512], dir[512], *text = NULL;
+    size_t len = 0;
+    snprintf(cfg, sizeof cfg, "%s/lm.ini", tmpdir);
+    for (int k = 0; k < 2; k++) {
+        const char *sets[] = {"train.log_every=1", k ? "train.max_steps=5" : "train.epochs=2"};
+        snprintf(dir, sizeof dir, "%s/p%d", tmpdir, k);
+        FILE *out = open_memstream(&text, &len);
+        session_args sa = {.config_path = cfg, .sets = sets, .nsets = 2};
+        train_args ta = {.run_dir = dir, .out = out};
+        err_clear(&err);
+        cr_assert_eq(train_run(&sa, &ta, NULL, &err), RNNLAB_OK, "%s", err.msg);
+        fclose(out);
+        size_t nb = 0;
+        cr_assert_eq(sscanf(strstr(text, "batch 1/"), "batch 1/%zu", &nb), 1, "%s", text);
+        char want[64];
+        snprintf(want, sizeof want, "step 1/%zu batch 1/%zu", k ? (size_t)5 : 2 * nb, nb);
+        cr_expect_not_null(strstr(text, want), "%s in %.300s", want, text);
+        cr_expect_not_null(strstr(text, " ETA "), "%.300s", text);
+        free(text);
+    }
 }
