@@ -1232,9 +1232,9 @@ static void child_exec(const runner *rn, char **argv, const char *log, pid_t par
     _exit(127);
 }
 
-/* "[3/12 done, ETA 04:10] HASH what  description": the ETA is the mean
- * duration of the runs finished so far times the runs left, over the
- * jobs running at once. */
+/* "[3/12] HASH what  description  (ETA 04:10)": 3 of the 12 runs to do
+ * are done; the ETA is the mean duration of the runs finished so far
+ * times the runs left, over the jobs running at once. */
 static void progress(const runner *rn, size_t i, const char *what) {
     if (!rn->o->out) return;
     char desc[1024], eta[48] = "";
@@ -1244,12 +1244,12 @@ static void progress(const runner *rn, size_t i, const char *what) {
                       (double)(rn->total - rn->finished) / (double)rn->o->jobs;
         long t = (long)(secs + 0.5);
         if (t >= 3600)
-            snprintf(eta, sizeof eta, ", ETA %ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+            snprintf(eta, sizeof eta, "  (ETA %ld:%02ld:%02ld)", t / 3600, t / 60 % 60, t % 60);
         else
-            snprintf(eta, sizeof eta, ", ETA %02ld:%02ld", t / 60, t % 60);
+            snprintf(eta, sizeof eta, "  (ETA %02ld:%02ld)", t / 60, t % 60);
     }
-    fprintf(rn->o->out, "[%zu/%zu done%s] %s %s  %s\n", rn->finished, rn->total, eta,
-            rn->p->runs[i].hash, what, desc);
+    fprintf(rn->o->out, "[%zu/%zu] %s %s  %s%s\n", rn->finished, rn->total, rn->p->runs[i].hash,
+            what, desc, eta);
     fflush(rn->o->out);
 }
 

@@ -49,8 +49,11 @@ static char *in_tmp(const char *rel) {
  * interrupted after `stop` steps (0: never). */
 static int train_until(const char *run, int resume, int force, const char *const *sets,
                        size_t nsets, uint64_t stop, rnnlab_err *err) {
-    session_args a = {in_tmp("add.ini"), sets, nsets, NULL, NULL, NULL};
-    train_args t = {resume ? in_tmp(run) : NULL, resume ? NULL : in_tmp(run), NULL, 0, stop, force};
+    session_args a = {.config_path = in_tmp("add.ini"), .sets = sets, .nsets = nsets};
+    train_args t = {.resume_dir = resume ? in_tmp(run) : NULL,
+                    .run_dir = resume ? NULL : in_tmp(run),
+                    .stop_after_steps = stop,
+                    .force = force};
     err_clear(err);
     return train_run(&a, &t, NULL, err);
 }
@@ -178,8 +181,8 @@ Test(run_folder, a_run_name_cannot_leave_run_dir) {
         char set_name[64];
         snprintf(set_name, sizeof set_name, "train.name=%s", names[i]);
         const char *sets[] = {set_dir, set_name};
-        session_args a = {in_tmp("add.ini"), sets, 2, NULL, NULL, NULL};
-        train_args t = {NULL, NULL, NULL, 0, 0, 0};
+        session_args a = {.config_path = in_tmp("add.ini"), .sets = sets, .nsets = 2};
+        train_args t = {0};
         err_clear(&err);
         int rc = train_run(&a, &t, NULL, &err);
         cr_assert_eq(rc, RNNLAB_ERR_INVALID, "%s: %d: %s", names[i], rc, err.msg);

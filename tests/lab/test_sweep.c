@@ -602,7 +602,8 @@ Test(sweep, end_to_end_resume_claims_verify) {
     cr_assert_eq(run_cmd(args, log), 0);
     cr_expect_eq(count_in_file(log, "(2 run now)"), 1, "log: %s", log);
     cr_expect_eq(count_in_file(log, "1 running elsewhere"), 1);
-    cr_expect_eq(count_in_file(log, "start (a stale claim of pid 4242 on host gone-node (Slurm "
+    /* The run left a checkpoint, so it continues from it (issue 14). */
+    cr_expect_eq(count_in_file(log, "resume (a stale claim of pid 4242 on host gone-node (Slurm "
                                     "job 99) since 2023-11-14 22:13:20 UTC was taken over)"),
                  1);
     cr_expect_eq(done_mtime(p, 0, &t1), 0);
