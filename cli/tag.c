@@ -9,22 +9,32 @@
 #include "core/infer.h"
 
 static const char usage[] =
-    "usage: rnnlab tag CKPT|RUN_DIR [--format text|conllu] < TEXT\n"
+    "usage: rnnlab tag CKPT|RUN_DIR [--format text|tsv|conllu] [--split ud_english|whitespace]\n"
+    "                  < TEXT\n"
     "\n"
     "Tags with a checkpoint (or a run folder's best.safetensors, else its last).\n"
-    "Reads one sentence per line from stdin (words separated by spaces) and writes\n"
-    "each with its tags: word/TAG (text) or CoNLL-U (conllu). Empty lines are skipped.\n"
+    "Reads one sentence per line from stdin, raw or already tokenised, splits it into\n"
+    "words and writes each word with its tag. Empty lines are skipped.\n"
     "\n"
     "options:\n"
-    "  --format text|conllu      output format (default text)\n" CLI_HELP_PLUGIN_OPTS "\n"
+    "  --format text|tsv|conllu  text: word/TAG on one line (default); tsv: word TAB\n"
+    "                            tag, one word per line, a blank line after each\n"
+    "                            sentence (unambiguous for words with '/'); conllu:\n"
+    "                            CoNLL-U with the tag as UPOS\n"
+    "  --split ud_english|whitespace\n"
+    "                            ud_english: split raw English the way UD English-EWT\n"
+    "                            does (\"don't\" -> do n't, \"U.S.\" stays, \"...\" one\n"
+    "                            word; tokenised text stays as it is) (default);\n"
+    "                            whitespace: split on spaces only\n" CLI_HELP_PLUGIN_OPTS "\n"
     "example:\n"
-    "  echo \"They book a flight .\" | rnnlab tag runs/pos_tagger\n";
+    "  echo \"They booked a flight, didn't they?\" | rnnlab tag runs/pos_tagger\n";
 
 static int run(int argc, char **argv) {
     cli_plugin_opts po = {0};
-    const char *format = "text";
+    const char *format = "text", *split = "ud_english";
     const cli_option opts[] = {
         {"--format", NULL, CLI_STRING, &format, 0, 0},
+        {"--split", NULL, CLI_STRING, &split, 0, 0},
         CLI_OPT_PLUGIN_PATH(&po),
         CLI_OPT_ALLOW_UNSAFE(&po),
         CLI_OPT_END,
@@ -33,8 +43,14 @@ static int run(int argc, char **argv) {
     int npos, rc = cli_parse(argc, argv, opts, usage, pos, 1, &npos);
     if (rc) return rc < 0 ? 0 : rc;
     if (npos != 1) return cli_usage_error("tag", "expected one checkpoint file");
-    if (strcmp(format, "text") && strcmp(format, "conllu"))
-        return cli_usage_error("tag", "--format is text or conllu, got '%s'", format);
+    static const char *const formats[] = {"text", "tsv", "conllu"}; /* infer_format's order */
+    size_t fmt = 0;
+    while (fmt < 3 && strcmp(format, formats[fmt])) fmt++;
+    if (fmt == 3)
+        return cli_usage_error("tag", "--format is text, tsv or conllu, got '%s'", format);
+    rawtext_mode mode;
+    if (rawtext_mode_parse(split, &mode))
+        return cli_usage_error("tag", "--split is ud_english or whitespace, got '%s'", split);
     cli_apply_plugin_opts(&po);
     rnnlab_err err;
     err_clear(&err);
@@ -53,7 +69,7 @@ static int run(int argc, char **argv) {
         lineno++;
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
         if (n == 0) continue;
-        if (infer_tag(&inf, line, strcmp(format, "conllu") == 0, ++no, stdout, &err) != RNNLAB_OK) {
+        if (infer_tag(&inf, line, mode, (infer_format)fmt, ++no, stdout, &err) != RNNLAB_OK) {
             err_prefix(&err, "stdin:%ld: ", lineno);
             code = cli_fail(&err);
             break;

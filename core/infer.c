@@ -139,84 +139,66 @@ static int run(infer *inf, const int32_t *ids, size_t n, int carry, float **logi
 
 /* ---- tagging ------------------------------------------------------------ */
 
-typedef struct span {
-    const char *p;
-    size_t n;
-} span;
-
-/* Universal Dependencies tokenisation, approximately: white space, then
- * punctuation at either edge of a word and the clitics n't / 's apart. */
-static size_t split_words(const char *line, span *out, size_t cap) {
-    size_t n = 0;
-    const char *p = line;
-    while (*p && n < cap) {
-        while (*p && isspace((unsigned char)*p)) p++;
-        if (!*p) break;
-        const char *start = p;
-        while (*p && !isspace((unsigned char)*p)) p++;
-        const char *end = p;
-        span tail[8];
-        size_t ntail = 0;
-        while (start < end && ispunct((unsigned char)*start) && n < cap)
-            out[n++] = (span){start++, 1};
-        while (end > start && ispunct((unsigned char)end[-1]) && ntail < 8) {
-            end--;
-            tail[ntail++] = (span){end, 1};
+static void write_tagged(const char *line, const rawtext_span *w, size_t n, const int32_t *tags,
+                         char *const *labels, infer_format format, long sent_id, FILE *out) {
+    if (format == INFER_CONLLU) fprintf(out, "# sent_id = %ld\n# text = %s\n", sent_id, line);
+    for (size_t t = 0; t < n; t++) {
+        int len = (int)w[t].len;
+        const char *word = line + w[t].off, *tag = labels[tags[t]];
+        if (format == INFER_CONLLU) {
+            int glued = t + 1 < n && w[t].off + w[t].len == w[t + 1].off;
+            fprintf(out, "%zu\t%.*s\t_\t%s\t_\t_\t_\t_\t_\t%s\n", t + 1, len, word, tag,
+                    glued ? "SpaceAfter=No" : "_");
+        } else if (format == INFER_TSV) {
+            fprintf(out, "%.*s\t%s\n", len, word, tag);
+        } else {
+            fprintf(out, "%s%.*s/%s", t ? " " : "", len, word, tag);
         }
-        size_t len = (size_t)(end - start);
-        span clitic = {NULL, 0};
-        if (len > 3 && strncmp(end - 3, "n't", 3) == 0)
-            clitic = (span){end - 3, 3};
-        else if (len > 2 && strncmp(end - 2, "'s", 2) == 0)
-            clitic = (span){end - 2, 2};
-        if (clitic.p) len -= clitic.n;
-        if (len > 0 && n < cap) out[n++] = (span){start, len};
-        if (clitic.p && n < cap) out[n++] = clitic;
-        while (ntail > 0 && n < cap) out[n++] = tail[--ntail];
     }
-    return n;
+    fputc('\n', out);
 }
 
-int infer_tag(infer *inf, const char *line, int conllu, long sent_id, FILE *out, rnnlab_err *err) {
+int infer_tag(infer *inf, const char *line, rawtext_mode split, infer_format format, long sent_id,
+              FILE *out, rnnlab_err *err) {
     session *s = &inf->s;
     if (s->spec.head != RNNLAB_HEAD_PER_STEP || inf->nlabels != s->spec.output_size)
         return err_set(err, RNNLAB_ERR_UNSUPPORTED,
                        "this checkpoint is not a tagger (per-step head with %zu named classes)",
                        s->spec.output_size);
-    span *words = calloc(inf->max_T, sizeof *words);
+    rawtext_span *words = calloc(inf->max_T, sizeof *words);
     if (!words) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
-    size_t n = split_words(line, words, inf->max_T);
-    const rnnlab_tokenizer_ops *tk = &s->tokenizer.comp->ops.tokenizer;
+    size_t n = rawtext_split(split, line, strlen(line), words, inf->max_T);
     int rc = RNNLAB_OK;
+    if (n > inf->max_T)
+        rc = err_set(err, RNNLAB_ERR_INVALID, "the line has %zu words; tag takes at most %zu", n,
+                     inf->max_T);
+    const rnnlab_tokenizer_ops *tk = &s->tokenizer.comp->ops.tokenizer;
     host_set_sink(s->host, err);
     for (size_t i = 0; i < n && rc == RNNLAB_OK; i++) {
+        const char *word = line + words[i].off;
+        int len = (int)words[i].len;
         size_t got = 0;
-        rc = tk->encode(s->tok_self, words[i].p, words[i].n, &inf->ids[i], 1, &got);
+        rc = tk->encode(s->tok_self, word, words[i].len, &inf->ids[i], 1, &got);
         if (rc == RNNLAB_OK && got != 1)
             rc = err_set(err, RNNLAB_ERR_UNSUPPORTED,
                          "word '%.*s' becomes %zu tokens with tokenizer '%s'; tagging needs one "
                          "id per word",
-                         (int)words[i].n, words[i].p, got, s->tokenizer.comp->name);
+                         len, word, got, s->tokenizer.comp->name);
         else if (rc != RNNLAB_OK)
-            rc = err_prefix(err, "word '%.*s': ", (int)words[i].n, words[i].p);
+            rc = err_prefix(err, "word '%.*s': ", len, word);
     }
     float *logits = NULL;
     if (rc == RNNLAB_OK && n > 0) rc = run(inf, inf->ids, n, 0, &logits, err);
     if (rc == RNNLAB_OK) {
+        /* The argmax tags overwrite the ids, which are no longer needed. */
         size_t C = s->spec.output_size;
-        if (conllu) fprintf(out, "# sent_id = %ld\n# text = %s\n", sent_id, line);
         for (size_t t = 0; t < n; t++) {
             size_t best = 0;
             for (size_t k = 1; k < C; k++)
                 if (logits[t * C + k] > logits[t * C + best]) best = k;
-            if (conllu)
-                fprintf(out, "%zu\t%.*s\t_\t%s\t_\t_\t_\t_\t_\t_\n", t + 1, (int)words[t].n,
-                        words[t].p, inf->labels[best]);
-            else
-                fprintf(out, "%s%.*s/%s", t ? " " : "", (int)words[t].n, words[t].p,
-                        inf->labels[best]);
+            inf->ids[t] = (int32_t)best;
         }
-        fputc('\n', out);
+        write_tagged(line, words, n, inf->ids, inf->labels, format, sent_id, out);
     }
     free(words);
     return rc;

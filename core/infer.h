@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include "checkpoint.h"
+#include "rawtext.h"
 #include "session.h"
 
 typedef struct infer {
@@ -31,11 +32,22 @@ int infer_open(infer *inf, const char *ckpt_path, const char *plugin_path, size_
                rnnlab_err *err);
 void infer_close(infer *inf);
 
-/* Tags one sentence (words split on white space, with edge punctuation and
- * the clitics n't and 's split off as Universal Dependencies does) and
- * writes "word/TAG ..." or, with conllu, CoNLL-U lines for sentence number
- * sent_id. */
-int infer_tag(infer *inf, const char *line, int conllu, long sent_id, FILE *out, rnnlab_err *err);
+/* How infer_tag writes a tagged sentence:
+ *  INFER_TEXT    "word/TAG word/TAG ..." on one line (readable, but ambiguous
+ *                for words that contain '/');
+ *  INFER_TSV     one word per line, "word<TAB>TAG", then a blank line: words
+ *                never hold white space, so this is unambiguous;
+ *  INFER_CONLLU  CoNLL-U: "# sent_id" and "# text" comments, one word per
+ *                line with its tag as UPOS and SpaceAfter=No where the raw
+ *                text had no space, then a blank line. */
+typedef enum infer_format { INFER_TEXT, INFER_TSV, INFER_CONLLU } infer_format;
+
+/* Tags one sentence: splits the line into words by `split` (rawtext.h),
+ * maps each word to one id with the checkpoint's tokenizer, and writes the
+ * words and their tags to out in `format`; sent_id numbers CoNLL-U
+ * sentences. */
+int infer_tag(infer *inf, const char *line, rawtext_mode split, infer_format format, long sent_id,
+              FILE *out, rnnlab_err *err);
 
 typedef struct sample_opts {
     const char *prime;
