@@ -52,13 +52,10 @@ int evaluate_split(trainer *tr, rnnlab_split split, eval_result *res, rnnlab_err
 }
 
 void evaluate_log(trainer *tr, const char *split, const eval_result *r) {
-    trainer_metric(tr, split, "loss", r->loss);
-    if (tr->s->info.target_kind == RNNLAB_TARGET_CLASS)
-        trainer_metric(tr, split, "accuracy", r->accuracy);
-    if (trainer_is_lm(tr->s)) {
-        trainer_metric(tr, split, "perplexity", exp(r->loss));
-        trainer_metric(tr, split, "bits_per_token", r->loss / log(2.0));
-    }
+    const char *name;
+    double v;
+    for (size_t i = 0; (name = metric_name_at(tr->s, i)); i++)
+        if (metric_value(tr->s, name, r, &v) == 0) trainer_metric(tr, split, name, v);
 }
 
 void evaluate_print(trainer *tr, const char *split, const eval_result *r) {
@@ -67,7 +64,7 @@ void evaluate_print(trainer *tr, const char *split, const eval_result *r) {
     fprintf(o, "  %-5s loss %.4f", split, r->loss);
     if (tr->s->info.target_kind == RNNLAB_TARGET_CLASS)
         fprintf(o, "  acc %.2f%%", 100.0 * r->accuracy);
-    if (trainer_is_lm(tr->s))
+    if (metric_is_lm(tr->s))
         fprintf(o, "  ppl %.3f  bits/token %.4f", exp(r->loss), r->loss / log(2.0));
     fprintf(o, "  (%zu targets)\n", r->count);
 }

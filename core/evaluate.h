@@ -6,13 +6,8 @@
 
 #include <stdio.h>
 
+#include "metric.h"
 #include "trainer.h"
-
-typedef struct eval_result {
-    double loss; /* mean over scored targets */
-    double accuracy;
-    size_t count;
-} eval_result;
 
 /* Loss and accuracy over one pass of a split (no gradients). A split the
  * loader does not have gives count == 0. The model's carried state (a

@@ -68,7 +68,7 @@ int run_save_checkpoint(trainer *tr, const char *path, rnnlab_err *err) {
     ts[k].shape[0] = ncarry;
     k++;
     char epoch[32], step[32], lr[64], best[64], bad[32], pbad[32], seed[32];
-    char bnext[32], esum[64], ebatches[32], mlines[32];
+    char bnext[32], esum[64], ebatches[32], mlines[32], select[80];
     int rc = runlog_sync(&tr->metrics, err);
     if (rc != RNNLAB_OK) {
         free(ts);
@@ -76,6 +76,7 @@ int run_save_checkpoint(trainer *tr, const char *path, rnnlab_err *err) {
         return rc;
     }
     snprintf(mlines, sizeof mlines, "%llu", (unsigned long long)tr->metrics.lines);
+    select_key(&tr->select, select, sizeof select);
     snprintf(bnext, sizeof bnext, "%zu", tr->batch_next);
     snprintf(esum, sizeof esum, "%.17g", tr->epoch_loss_sum);
     snprintf(ebatches, sizeof ebatches, "%zu", tr->epoch_batches);
@@ -104,6 +105,7 @@ int run_save_checkpoint(trainer *tr, const char *path, rnnlab_err *err) {
         {"epoch", epoch},
         {"step", step},
         {"lr_scale", lr},
+        {"select", select},
         {"best_dev", best},
         {"bad_epochs", bad},
         {"plateau_bad", pbad},
@@ -216,7 +218,8 @@ int run_write_meta(trainer *tr, const char *status, const char *message, rnnlab_
         cJSON_AddNumberToObject(root, "train_tokens_per_second",
                                 (double)tr->tokens_total / tr->train_seconds);
     cJSON_AddNumberToObject(root, "parameters", (double)model_num_params(tr->m));
-    if (isfinite(tr->best_dev)) cJSON_AddNumberToObject(root, "best_dev_loss", tr->best_dev);
+    cJSON_AddStringToObject(root, "select", tr->select.name);
+    if (isfinite(tr->best_dev)) cJSON_AddNumberToObject(root, "best", tr->best_dev);
     cJSON *pl = cJSON_AddObjectToObject(root, "plugins");
     json_component(pl, "activation", s->activation.comp);
     json_component(pl, "loss", s->loss.comp);
@@ -273,6 +276,16 @@ int run_resume(trainer *tr, const ckpt *c, const char *path, rnnlab_err *err) {
     if (rc == RNNLAB_OK) rc = meta_double(c, "lr_scale", &lr, path, err);
     if (rc == RNNLAB_OK) rc = meta_double(c, "best_dev", &best, path, err);
     if (rc != RNNLAB_OK) return rc;
+    /* best_dev is a value of the run's select metric (dev/loss before
+     * select existed): another metric cannot continue from it. */
+    char want[80];
+    const char *had = ckpt_meta_get(c, "select");
+    select_key(&tr->select, want, sizeof want);
+    if (strcmp(had ? had : "dev/loss min", want) != 0)
+        return err_set(err, RNNLAB_ERR_INVALID,
+                       "%s: the run selects its best checkpoint by '%s', not '%s': resume it "
+                       "without changing [train] select or select_goal",
+                       path, had ? had : "dev/loss min", want);
     long bnext = 0, ebatches = 0;
     double esum = 0.0;
     rc = meta_long(c, "batch_next", &bnext, path, err);

@@ -13,6 +13,7 @@ const char *const session_sections[] = {"model",       "activation", "loss",  "o
 
 static const char *const init_choices[] = {"uniform", "xavier", "orthogonal", "identity", NULL};
 static const char *const schedule_choices[] = {"constant", "step", "exponential", "plateau", NULL};
+static const char *const goal_choices[] = {"auto", "min", "max", NULL}; /* SELECT_GOAL_* */
 
 enum { M_ACTIVATION, M_HIDDEN, M_LAYERS, M_BIDIR, M_INIT, M_INIT_SCALE, M_COUNT };
 const rnnlab_param schema_model[] = {
@@ -39,6 +40,8 @@ enum {
     T_GAMMA,
     T_PLATEAU_PATIENCE,
     T_PATIENCE,
+    T_SELECT,
+    T_SELECT_GOAL,
     T_LOG_EVERY,
     T_THREADS,
     T_RUN_DIR,
@@ -60,9 +63,14 @@ const rnnlab_param schema_train[] = {
     {"gamma", RNNLAB_PARAM_REAL, "0.5", 0, 1, NULL, 0,
      "step/exponential/plateau schedules: decay factor"},
     {"plateau_patience", RNNLAB_PARAM_INT, "1", 0, 1e9, NULL, 0,
-     "plateau schedule: epochs without dev improvement before decaying"},
+     "plateau schedule: epochs without improvement of `select` before decaying"},
     {"patience", RNNLAB_PARAM_INT, "0", 0, 1e9, NULL, 0,
-     "early stopping: epochs without dev improvement before stopping; 0: off"},
+     "early stopping: epochs without improvement of `select` before stopping; 0: off"},
+    {"select", RNNLAB_PARAM_STRING, "dev/loss", 1, 0, NULL, 0,
+     "metric that picks best.safetensors and drives patience and the plateau schedule: "
+     "dev/loss, dev/accuracy, dev/perplexity, dev/bits_per_token or train/epoch_loss"},
+    {"select_goal", RNNLAB_PARAM_ENUM, "auto", 1, 0, goal_choices, 0,
+     "whether `select` improves going down (min) or up (max); auto: max for accuracy"},
     {"log_every", RNNLAB_PARAM_INT, "50", 1, 1e9, NULL, 0, "steps between train metric rows"},
     {"threads", RNNLAB_PARAM_INT, "1", 1, 256, NULL, 0, "compute threads"},
     {"run_dir", RNNLAB_PARAM_STRING, "runs", 1, 0, NULL, 0,
@@ -175,6 +183,8 @@ static void fill_train_opts(train_opts *t, const rnnlab_value *v, const rnnlab_v
     t->gamma = v[T_GAMMA].r;
     t->plateau_patience = (long)v[T_PLATEAU_PATIENCE].i;
     t->patience = (long)v[T_PATIENCE].i;
+    t->select = v[T_SELECT].s;
+    t->select_goal = (int)v[T_SELECT_GOAL].i;
     t->log_every = (long)v[T_LOG_EVERY].i;
     t->threads = (long)v[T_THREADS].i;
     t->run_dir = v[T_RUN_DIR].s;

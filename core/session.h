@@ -34,7 +34,9 @@ typedef struct train_opts {
     long step_size;
     double gamma;
     long plateau_patience;
-    long patience; /* early stopping, in epochs; 0: off */
+    long patience;      /* early stopping, in epochs; 0: off */
+    const char *select; /* the metric that picks best.safetensors (select.h) */
+    int select_goal;    /* SELECT_GOAL_* */
     long log_every;
     long threads;
     const char *run_dir; /* parent folder of runs */
@@ -43,6 +45,7 @@ typedef struct train_opts {
 } train_opts;
 
 enum { SCHEDULE_CONSTANT = 0, SCHEDULE_STEP, SCHEDULE_EXPONENTIAL, SCHEDULE_PLATEAU };
+enum { SELECT_GOAL_AUTO = 0, SELECT_GOAL_MIN, SELECT_GOAL_MAX };
 
 /* A component chosen by the config, with its validated parameters. */
 typedef struct session_part {

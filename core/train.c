@@ -171,14 +171,15 @@ static int train_step(trainer *tr, size_t i, double *loss_out, size_t *tokens, r
     return RNNLAB_OK;
 }
 
-/* Updates the schedule after an epoch with its dev loss (NaN if none). */
-static void schedule_epoch(trainer *tr, double dev_loss, int improved) {
+/* Updates the schedule after an epoch with its selected metric's value
+ * (NaN if none). */
+static void schedule_epoch(trainer *tr, double value, int improved) {
     const train_opts *o = &tr->s->train;
     switch (o->schedule) {
     case SCHEDULE_STEP: tr->lr_scale = pow(o->gamma, (double)(tr->epoch / o->step_size)); break;
     case SCHEDULE_EXPONENTIAL: tr->lr_scale = pow(o->gamma, (double)tr->epoch); break;
     case SCHEDULE_PLATEAU:
-        if (!isnan(dev_loss) && !improved && ++tr->plateau_bad > o->plateau_patience) {
+        if (!isnan(value) && !improved && ++tr->plateau_bad > o->plateau_patience) {
             tr->lr_scale *= o->gamma;
             tr->plateau_bad = 0;
         } else if (improved) {
@@ -189,23 +190,27 @@ static void schedule_epoch(trainer *tr, double dev_loss, int improved) {
     }
 }
 
-/* The dev pass: logged, kept as best.safetensors when it improves. Sets
- * *improved and *dev_loss (NaN when the loader has no dev split). */
-static int dev_pass(trainer *tr, int *improved, double *dev_loss, rnnlab_err *err) {
+/* The dev pass, logged; then the epoch's value of the select metric
+ * (select.h, from the dev pass or epoch_loss) into *value, NaN when there
+ * is none (a dev metric without a dev split). *improved when it beats the
+ * best so far: best.safetensors is then written. */
+static int dev_pass(trainer *tr, double epoch_loss, int *improved, double *value, rnnlab_err *err) {
     eval_result dev;
     *improved = 0;
-    *dev_loss = NAN;
+    *value = NAN;
     int rc = evaluate_split(tr, RNNLAB_SPLIT_DEV, &dev, err);
-    if (rc != RNNLAB_OK || dev.count == 0) return rc;
-    evaluate_log(tr, "dev", &dev);
-    evaluate_print(tr, "dev", &dev);
-    *dev_loss = dev.loss;
-    if (!isfinite(dev.loss)) return diverged(tr, "the dev loss", dev.loss, err);
-    *improved = dev.loss < tr->best_dev;
+    if (rc != RNNLAB_OK) return rc;
+    if (dev.count > 0) {
+        evaluate_log(tr, "dev", &dev);
+        evaluate_print(tr, "dev", &dev);
+        if (!isfinite(dev.loss)) return diverged(tr, "the dev loss", dev.loss, err);
+    }
+    *value = select_value(&tr->select, tr->s, &dev, epoch_loss);
+    *improved = select_improves(&tr->select, *value, tr->best_dev);
     if (*improved) {
-        tr->best_dev = dev.loss;
+        tr->best_dev = *value;
         tr->bad_epochs = 0;
-    } else {
+    } else if (!isnan(*value)) {
         tr->bad_epochs++;
     }
     return RNNLAB_OK;
@@ -225,9 +230,10 @@ static int stop_mid_epoch(trainer *tr, rnnlab_err *err) {
         fprintf(tr->out, "max_steps = %ld reached in epoch %ld (batch %zu)\n",
                 tr->s->train.max_steps, tr->epoch + 1, tr->batch_next);
     int improved;
-    double dev_loss;
+    double value;
     long bad = tr->bad_epochs;
-    rc = dev_pass(tr, &improved, &dev_loss, err);
+    /* No epoch ended, so there is no epoch loss to select by. */
+    rc = dev_pass(tr, NAN, &improved, &value, err);
     tr->bad_epochs = bad;
     if (rc == RNNLAB_OK && improved) rc = run_save_checkpoint(tr, tr->ckpt_best, err);
     return rc;
@@ -311,23 +317,23 @@ static int run_epochs(trainer *tr, rnnlab_err *err) {
                            tr->run_path);
         }
         if (tr->finished) return stop_mid_epoch(tr, err);
-        double loss_sum = tr->epoch_loss_sum;
-        size_t done = tr->epoch_batches;
+        double epoch_loss =
+            tr->epoch_loss_sum / (double)(tr->epoch_batches ? tr->epoch_batches : 1);
         tr->batch_next = 0;
         tr->epoch++;
         if (tr->out && tr->progress_bar) fputc('\n', tr->out);
-        trainer_metric(tr, "train", "epoch_loss", loss_sum / (double)(done ? done : 1));
+        trainer_metric(tr, "train", "epoch_loss", epoch_loss);
         /* Throughput goes to meta.json, not metrics.csv: metrics.csv must be
          * bit-identical between two runs of the same config and seed. */
         if (tr->out)
             fprintf(tr->out, "epoch %ld/%ld: train loss %.4f, %.0f tokens/s, lr %.4g\n", tr->epoch,
-                    s->train.epochs, loss_sum / (double)(done ? done : 1),
-                    (double)tokens / (dt > 0 ? dt : 1e-9), trainer_lr(tr));
+                    s->train.epochs, epoch_loss, (double)tokens / (dt > 0 ? dt : 1e-9),
+                    trainer_lr(tr));
         int improved;
-        double dev_loss;
-        rc = dev_pass(tr, &improved, &dev_loss, err);
+        double value;
+        rc = dev_pass(tr, epoch_loss, &improved, &value, err);
         if (rc != RNNLAB_OK) return rc;
-        schedule_epoch(tr, dev_loss, improved);
+        schedule_epoch(tr, value, improved);
         rc = run_save_checkpoint(tr, tr->ckpt_last, err);
         if (rc == RNNLAB_OK && improved) rc = run_save_checkpoint(tr, tr->ckpt_best, err);
         if (rc != RNNLAB_OK) return rc;
@@ -342,8 +348,8 @@ static int run_epochs(trainer *tr, rnnlab_err *err) {
                            (unsigned long long)tr->step, tr->epoch, tr->run_path);
         if (s->train.patience > 0 && tr->bad_epochs >= s->train.patience) {
             if (tr->out)
-                fprintf(tr->out, "early stop: dev loss has not improved for %ld epochs\n",
-                        tr->bad_epochs);
+                fprintf(tr->out, "early stop: %s has not improved for %ld epochs\n",
+                        tr->select.name, tr->bad_epochs);
             break;
         }
     }
@@ -446,6 +452,8 @@ int train_run(const session_args *sargs, const train_args *targs, char **run_pat
                 msg);
     }
     if (rc == RNNLAB_OK) rc = trainer_make(&tr, err);
+    if (rc == RNNLAB_OK) rc = select_resolve(&s, &tr.select, err);
+    if (rc == RNNLAB_OK) tr.best_dev = select_start(&tr.select);
     if (rc == RNNLAB_OK) rc = trainer_fetch_state(&tr, err);
     if (rc == RNNLAB_OK && resume) rc = run_resume(&tr, resume, resume_path, err);
     if (rc == RNNLAB_OK) {
@@ -481,6 +489,12 @@ int train_run(const session_args *sargs, const train_args *targs, char **run_pat
         if (isfinite(s.info.baseline_loss) && s.info.baseline_desc)
             fprintf(targs->out, "baseline: %s: loss %.4f\n", s.info.baseline_desc,
                     s.info.baseline_loss);
+        if (!tr.select.train &&
+            s.loader.comp->ops.loader.num_batches(s.loader_self, RNNLAB_SPLIT_DEV) == 0)
+            fprintf(targs->out,
+                    "note: no dev split, so [train] select = %s never improves: no "
+                    "best.safetensors, no early stop\n",
+                    tr.select.name);
     }
     if (targs->init_only && !resume) {
         rc = run_save_checkpoint(&tr, tr.ckpt_last, err);

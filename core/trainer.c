@@ -10,8 +10,6 @@
 #include "host.h"
 #include "plugin_guard.h"
 
-int trainer_is_lm(const session *s) { return s->info.stateful; }
-
 /* ---- batches ------------------------------------------------------------ */
 
 int trainer_batch_alloc(rnnlab_batch *b, const rnnlab_data_info *info) {
@@ -131,13 +129,8 @@ size_t trainer_metric_names(const session *s, metric_name *out, size_t cap) {
     static const rnnlab_split ids[] = {RNNLAB_SPLIT_DEV, RNNLAB_SPLIT_TEST};
     for (size_t k = 0; k < 2; k++) {
         if (ld->num_batches(s->loader_self, ids[k]) == 0) continue;
-        add_name(out, cap, &n, splits[k], "loss");
-        if (s->info.target_kind == RNNLAB_TARGET_CLASS)
-            add_name(out, cap, &n, splits[k], "accuracy");
-        if (trainer_is_lm(s)) {
-            add_name(out, cap, &n, splits[k], "perplexity");
-            add_name(out, cap, &n, splits[k], "bits_per_token");
-        }
+        const char *m;
+        for (size_t i = 0; (m = metric_name_at(s, i)); i++) add_name(out, cap, &n, splits[k], m);
     }
     if (s->train.diag_every > 0) {
         char name[48];
@@ -249,7 +242,6 @@ int trainer_make(trainer *tr, rnnlab_err *err) {
         !tr->carry_saved || trainer_batch_alloc(&tr->batch, &s->info) != RNNLAB_OK)
         return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
     tr->lr_scale = 1.0;
-    tr->best_dev = INFINITY;
     return RNNLAB_OK;
 }
 

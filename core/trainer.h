@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "runlog.h"
+#include "select.h"
 #include "session.h"
 
 /* Everything the loop needs, allocated before the first step. */
@@ -39,6 +40,9 @@ typedef struct trainer {
     uint64_t step; /* optimizer steps taken */
     long epoch;    /* epochs completed */
     double lr_scale;
+    /* The metric that picks best.safetensors and drives early stopping and
+     * the plateau schedule; best_dev is its best value so far. */
+    select_rule select;
     double best_dev;
     long bad_epochs;  /* for early stopping */
     long plateau_bad; /* for the plateau schedule */
@@ -68,8 +72,6 @@ int trainer_forward(trainer *tr, size_t i, rnnlab_real **logits, size_t *rows, r
 /* Scores logits (rows, C) against the current batch's targets. */
 int trainer_score(trainer *tr, const rnnlab_real *logits, size_t rows, double *loss,
                   size_t *correct, size_t *counted, rnnlab_real *dlogits, rnnlab_err *err);
-/* A language model (stateful stream): perplexity and bits are reported. */
-int trainer_is_lm(const session *s);
 /* The learning rate now: the optimizer's base rate times the schedule. */
 double trainer_lr(const trainer *tr);
 /* The activation's shape, probed through its ops (the core never knows

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/fileio.h"
+#include "core/metric.h"
 
 /* ---- statistics ---------------------------------------------------------- */
 
@@ -137,7 +138,7 @@ double report_run_value(const report_run *r, const char *split, const char *metr
     return v;
 }
 
-static int metric_goal_max(const char *metric) { return strcmp(metric, "accuracy") == 0; }
+static int metric_goal_max(const char *metric) { return metric_higher_is_better(metric) == 1; }
 
 double report_main_value(const report_input *in, size_t i) {
     const report_run *r = &in->runs[i];

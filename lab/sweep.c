@@ -22,6 +22,7 @@
 
 #include "core/checkpoint.h"
 #include "core/config.h"
+#include "core/metric.h"
 #include "core/fileio.h"
 #include "core/host.h"
 #include "core/lockfile.h"
@@ -558,7 +559,8 @@ int sweep_load(sweep_plan **out, const char *path, rnnlab_err *err) {
     int rc = config_load(&c, path, err);
     if (rc == RNNLAB_OK) rc = load_entries(p, c, err);
     config_free(c);
-    if (rc == RNNLAB_OK && p->goal_max < 0) p->goal_max = strcmp(p->metric_name, "accuracy") == 0;
+    if (rc == RNNLAB_OK && p->goal_max < 0)
+        p->goal_max = metric_higher_is_better(p->metric_name) == 1;
     if (rc == RNNLAB_OK) rc = expand_variants(p, err);
     if (rc == RNNLAB_OK) rc = expand_baselines(p, err);
     if (rc == RNNLAB_OK) rc = expand_runs(p, err);

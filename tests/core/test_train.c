@@ -236,6 +236,94 @@ Test(train, config_errors_name_file_and_line) {
     cr_assert_not_null(strstr(err.msg, "--set model.activation"), "%s", err.msg);
 }
 
+/* The "epoch" a run's checkpoint records. */
+static long ckpt_epoch(const char *run, const char *file) {
+    char p[512];
+    rnnlab_err err;
+    ckpt *c;
+    snprintf(p, sizeof p, "%s/%s/%s", tmpdir, run, file);
+    cr_assert_eq(ckpt_read(&c, p, &err), RNNLAB_OK, "%s", err.msg);
+    long epoch = atol(ckpt_meta_get(c, "epoch"));
+    ckpt_free(c);
+    return epoch;
+}
+
+/* The dev loss falls every epoch (see above), so selecting its maximum
+ * makes epoch 1 the best and every later epoch a miss: best.safetensors
+ * stays at epoch 1 and patience = 1 stops the run after epoch 2. */
+Test(train, select_goal_picks_best_and_patience_stops) {
+    rnnlab_err err;
+    const char *sets[] = {"train.select=dev/loss", "train.select_goal=max", "train.patience=1",
+                          "train.epochs=3"};
+    cr_assert_eq(train("lm.ini", "max", sets, 4, NULL, &err), RNNLAB_OK, "%s", err.msg);
+    cr_expect_eq(ckpt_epoch("max", "best.safetensors"), 1);
+    cr_expect_eq(ckpt_epoch("max", "last.safetensors"), 2, "patience = 1 stops after epoch 2");
+    char p[512], *text;
+    size_t len;
+    snprintf(p, sizeof p, "%s/max/meta.json", tmpdir);
+    cr_assert_eq(file_read_all(p, &text, &len, &err), RNNLAB_OK);
+    cr_expect_not_null(strstr(text, "\"select\":\t\"dev/loss\""), "%s", text);
+    free(text);
+}
+
+/* select = dev/accuracy: best.safetensors is the epoch of the highest dev
+ * accuracy in metrics.csv (the earliest of equals). */
+Test(train, select_by_dev_accuracy) {
+    rnnlab_err err;
+    const char *sets[] = {"train.select=dev/accuracy", "train.epochs=4"};
+    cr_assert_eq(train("lm.ini", "acc", sets, 2, NULL, &err), RNNLAB_OK, "%s", err.msg);
+    char p[512], *text;
+    size_t len;
+    snprintf(p, sizeof p, "%s/acc/metrics.csv", tmpdir);
+    cr_assert_eq(file_read_all(p, &text, &len, &err), RNNLAB_OK);
+    double best = -1;
+    long epoch = 0, best_epoch = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        char *m = strstr(line, ",dev,accuracy,");
+        if (!m) continue;
+        double v = atof(m + 14);
+        epoch++;
+        if (v > best) best = v, best_epoch = epoch;
+    }
+    free(text);
+    cr_assert_eq(epoch, 4);
+    cr_expect_eq(ckpt_epoch("acc", "best.safetensors"), best_epoch);
+    /* the language model's other metrics are selectable too */
+    const char *ppl[] = {"train.select=dev/perplexity", "train.epochs=1"};
+    cr_expect_eq(train("lm.ini", "ppl", ppl, 2, NULL, &err), RNNLAB_OK, "%s", err.msg);
+}
+
+Test(train, select_names_a_recorded_metric) {
+    rnnlab_err err;
+    const char *typo[] = {"train.select=dev/acuracy"};
+    int rc = train("lm.ini", "typo", typo, 1, NULL, &err);
+    cr_assert_eq(rc, RNNLAB_ERR_INVALID, "%d: %s", rc, err.msg);
+    cr_expect_not_null(strstr(err.msg, "--set train.select"), "%s", err.msg);
+    cr_expect_not_null(strstr(err.msg, "did you mean 'dev/accuracy'"), "%s", err.msg);
+    const char *test[] = {"train.select=test/loss"};
+    rc = train("lm.ini", "test", test, 1, NULL, &err);
+    cr_assert_eq(rc, RNNLAB_ERR_INVALID, "%d: %s", rc, err.msg);
+    cr_expect_not_null(strstr(err.msg, "dev/loss, dev/accuracy, dev/perplexity"), "%s", err.msg);
+    char p[512];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/typo", tmpdir);
+    cr_expect_neq(stat(p, &st), 0, "no run folder for a refused config");
+}
+
+/* The best value a run has kept is for its metric: resuming with another
+ * one is refused, resuming with the same one continues. */
+Test(train, resume_keeps_the_select_metric) {
+    rnnlab_err err;
+    const char *one[] = {"train.select=dev/accuracy", "train.epochs=1"};
+    cr_assert_eq(train("lm.ini", "r", one, 2, NULL, &err), RNNLAB_OK, "%s", err.msg);
+    const char *other[] = {"train.select=dev/loss", "train.epochs=2"};
+    int rc = train("lm.ini", "r", other, 2, "resume", &err);
+    cr_assert_eq(rc, RNNLAB_ERR_INVALID, "%d: %s", rc, err.msg);
+    cr_expect_not_null(strstr(err.msg, "'dev/accuracy max', not 'dev/loss min'"), "%s", err.msg);
+    const char *two[] = {"train.epochs=2"};
+    cr_expect_eq(train("lm.ini", "r", two, 1, "resume", &err), RNNLAB_OK, "%s", err.msg);
+}
+
 static void gradcheck_with(const char *const *sets, size_t n) {
     char cfg[512];
     rnnlab_err err;
