@@ -317,8 +317,7 @@ static const char *const emoticons[] = {":-)", ":-(", ";-)", ":-D", ":-P", ":-p"
 
 /* Symbols that form one token when repeated or mixed: "----==", "|---+-->" */
 static int is_rule_symbol(uint32_t c) {
-    return c == '-' || c == '=' || c == '*' || c == '~' || c == '+' || c == '#' || c == '|' ||
-           c == '<' || c == '>';
+    return c == '-' || c == '=' || c == '*' || c == '~' || c == '+' || c == '#' || c == '|';
 }
 
 /* The length of the punctuation token at i in the chunk [lo, hi). */
@@ -412,10 +411,13 @@ static int word_starts(const splitter *sp, uint32_t c, size_t i, size_t lo, size
     if (is_word(c)) return 1;
     size_t n;
     if ((c != '+' && c != '.') || i + 1 >= hi || is_word(cp_before(sp, i, lo, &n))) return 0;
-    return is_digit(sp->s[i + 1]) || (c == '.' && is_ascii_letter(sp->s[i + 1]));
+    if (is_digit(sp->s[i + 1])) return 1;
+    size_t e = i + 1; /* an extension is short: .doc .pdf .com */
+    while (e < hi && is_ascii_letter(sp->s[e])) e++;
+    return c == '.' && e > i + 1 && e - i <= 5 && (e == hi || !is_word(cp_at(sp->s, e, hi, &n)));
 }
 
-/* "b/c", "w/", "w/o", "I/C": one letter, a slash and at most one more. */
+/* "b/c", "w/", "w/o", "I/C": a letter, a slash and at most one more letter. */
 static size_t slash_word_len(const splitter *sp, size_t i, size_t lo, size_t hi) {
     const unsigned char *s = sp->s;
     size_t n;
@@ -423,7 +425,7 @@ static size_t slash_word_len(const splitter *sp, size_t i, size_t lo, size_t hi)
         is_word(cp_before(sp, i, lo, &n)))
         return 0;
     size_t e = i + 2;
-    if (e < hi && (is_ascii_letter(s[e]) || is_digit(s[e]))) e++;
+    if (e < hi && is_ascii_letter(s[e])) e++;
     return e == hi || (!is_word(cp_at(s, e, hi, &n)) && s[e] != '/') ? e - i : 0;
 }
 
