@@ -14,8 +14,9 @@ static const char usage[] =
     "       rnnlab train --resume RUN_DIR [--set ...] [--unset ...] [OPTIONS]\n"
     "\n"
     "Trains the model CONFIG describes and writes a run folder: config.ini (resolved),\n"
-    "metrics.csv, meta.json, last.safetensors and best.safetensors. Ctrl-C finishes\n"
-    "the current step and writes a checkpoint that --resume continues bit for bit.\n"
+    "metrics.csv, meta.json, last.safetensors and best.safetensors (the epoch best on\n"
+    "[train] select, dev/loss unless set). Ctrl-C finishes the current step and\n"
+    "writes a checkpoint that --resume continues bit for bit.\n"
     "\n"
     "options:\n" CLI_HELP_SET
     "  --resume RUN_DIR          continue an interrupted run from its last checkpoint\n"
