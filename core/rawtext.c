@@ -9,7 +9,6 @@
 #include "rawtext.h"
 
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* ---- code points -------------------------------------------------------- */
@@ -72,8 +71,7 @@ static int is_ascii_letter(uint32_t c) { return (c | 0x20) >= 'a' && (c | 0x20) 
  * character (accented letters, other scripts). */
 static int is_letter(uint32_t c) { return is_ascii_letter(c) || (c >= 0x80 && !is_punct(c)); }
 static int is_apostrophe(uint32_t c) { return c == '\'' || c == 0x2019 || c == '`'; }
-static int is_dotlike(uint32_t c) { return c == '.' || c == 0x2026; }
-static int is_terminal(uint32_t c) { return is_dotlike(c) || c == '!' || c == '?'; }
+static int is_terminal(uint32_t c) { return c == '.' || c == 0x2026 || c == '!' || c == '?'; }
 
 static int is_word(uint32_t c) { return !is_space(c) && !is_punct(c); }
 
@@ -226,16 +224,16 @@ static void emit_part(splitter *sp, size_t b, size_t e) {
  * (3-5213, 345-9945) or a month/day (9/11, 3/03); a range or fraction
  * (1969-1970, 3/4, 24/7) is split. */
 static int is_code(const unsigned char *s, size_t n) {
-    size_t groups = 0, len[2] = {0, 0}, start = 0;
-    unsigned long val[2] = {0, 0};
+    size_t groups = 0, len[2] = {0, 0}, val[2] = {0, 0}, start = 0;
     unsigned char sep = 0;
     for (size_t i = 0; i <= n; i++) {
-        if (i < n && is_digit(s[i])) continue;
-        if (i == start || (i < n && s[i] != '-' && s[i] != '/')) return 0;
-        if (groups < 2) {
-            len[groups] = i - start;
-            val[groups] = strtoul((const char *)s + start, NULL, 10);
+        if (i < n && is_digit(s[i])) {
+            /* the value only matters up to 31 */
+            if (groups < 2 && val[groups] < 1000) val[groups] = 10 * val[groups] + (s[i] - '0');
+            continue;
         }
+        if (i == start || (i < n && s[i] != '-' && s[i] != '/')) return 0;
+        if (groups < 2) len[groups] = i - start;
         if (i < n) sep = s[i];
         groups++;
         start = i + 1;
@@ -390,7 +388,7 @@ static size_t link_len(const splitter *sp, size_t i, size_t lo, size_t hi) {
         e = i;
         while (e < hi && in_url(cp_at(s, e, hi, &n))) e += n;
         /* Closing punctuation after the URL is the sentence's. */
-        while (e > i && strchr(".,;:!?)]}'", s[e - 1]) && s[e - 1]) e--;
+        while (e > i && s[e - 1] && strchr(".,;:!?)]}'", s[e - 1])) e--;
         return e - i;
     }
     /* local@domain.tld (the local part may be elided: "@example.com") */
