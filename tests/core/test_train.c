@@ -93,6 +93,16 @@ static void file_hash(const char *run, const char *file, char out[65]) {
     cr_assert_eq(sha256_file_hex(p, out, &err), RNNLAB_OK, "%s", err.msg);
 }
 
+/* The text of a run folder's file (malloc'd, NUL-terminated). */
+static char *run_file(const char *run, const char *file) {
+    char p[512], *text;
+    size_t len;
+    rnnlab_err err;
+    snprintf(p, sizeof p, "%s/%s/%s", tmpdir, run, file);
+    cr_assert_eq(file_read_all(p, &text, &len, &err), RNNLAB_OK, "%s", err.msg);
+    return text;
+}
+
 TestSuite(train, .init = setup, .fini = teardown, .timeout = 120);
 
 Test(train, writes_run_folder_and_dev_loss_falls) {
@@ -211,10 +221,7 @@ Test(train, divergence_stops_with_step_and_checkpoint) {
     cr_assert_eq(rc, RNNLAB_ERR_NUMERIC, "%d: %s", rc, err.msg);
     cr_assert_not_null(strstr(err.msg, "step "), "%s", err.msg);
     cr_assert_not_null(strstr(err.msg, "Last good checkpoint"), "%s", err.msg);
-    char p[512], *text;
-    size_t len;
-    snprintf(p, sizeof p, "%s/nan/meta.json", tmpdir);
-    cr_assert_eq(file_read_all(p, &text, &len, &err), RNNLAB_OK);
+    char *text = run_file("nan", "meta.json");
     cr_assert_not_null(strstr(text, "\"diverged\""), "%s", text);
     free(text);
 }
@@ -258,10 +265,7 @@ Test(train, select_goal_picks_best_and_patience_stops) {
     cr_assert_eq(train("lm.ini", "max", sets, 4, NULL, &err), RNNLAB_OK, "%s", err.msg);
     cr_expect_eq(ckpt_epoch("max", "best.safetensors"), 1);
     cr_expect_eq(ckpt_epoch("max", "last.safetensors"), 2, "patience = 1 stops after epoch 2");
-    char p[512], *text;
-    size_t len;
-    snprintf(p, sizeof p, "%s/max/meta.json", tmpdir);
-    cr_assert_eq(file_read_all(p, &text, &len, &err), RNNLAB_OK);
+    char *text = run_file("max", "meta.json");
     cr_expect_not_null(strstr(text, "\"select\":\t\"dev/loss\""), "%s", text);
     free(text);
 }
@@ -272,10 +276,7 @@ Test(train, select_by_dev_accuracy) {
     rnnlab_err err;
     const char *sets[] = {"train.select=dev/accuracy", "train.epochs=4"};
     cr_assert_eq(train("lm.ini", "acc", sets, 2, NULL, &err), RNNLAB_OK, "%s", err.msg);
-    char p[512], *text;
-    size_t len;
-    snprintf(p, sizeof p, "%s/acc/metrics.csv", tmpdir);
-    cr_assert_eq(file_read_all(p, &text, &len, &err), RNNLAB_OK);
+    char *text = run_file("acc", "metrics.csv");
     double best = -1;
     long epoch = 0, best_epoch = 0;
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
