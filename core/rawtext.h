@@ -6,6 +6,13 @@
  * convention, never on a checkpoint, so any word-level tagger can tag raw
  * text, and the same text always splits the same way.
  *
+ * Why in the core and not a plugin: a splitter has no state to fit, save or
+ * configure per run, and it is chosen when tagging (`tag --split`), never
+ * by a checkpoint; the tokenizer kind's ops map text to ids and have no
+ * place for spans. Another convention is another mode here; if third
+ * parties need their own, rawtext_split's signature is the op a "splitter"
+ * plugin kind would have.
+ *
  * RAWTEXT_UD_ENGLISH follows Universal Dependencies English (EWT):
  *  - clitics apart: "I'm" -> I 'm, "don't" -> do n't, "can't" -> ca n't,
  *    "cannot" -> can not, "gonna" -> gon na, "dont" -> do nt, "im" -> i m;
