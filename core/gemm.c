@@ -3,24 +3,28 @@
  *
  * Dispatch, per call of gemm_f32:
  *   1. degenerate shapes (k == 0, alpha == 0): the builtin, exactly;
- *   2. RNNLAB_GEMM=builtin in the environment: the portable kernel for
+ *   2. portable mode (gemm_set_mode): gemm_portable.c, on the ISA chosen
+ *      once (the CPU's best, capped by RNNLAB_ISA);
+ *   3. RNNLAB_GEMM=builtin in the environment: the builtin kernel for
  *      everything (how the test suite runs the model on the fallback path
  *      whatever library was configured);
- *   3. non-transposed products with few rows (m <= GEMM_SMALL_M, the B=1..4
+ *   4. non-transposed products with few rows (m <= GEMM_SMALL_M, the B=1..4
  *      recurrent step and its backward): the hand-vectorised kernel below,
- *      AVX-512 or AVX2+FMA chosen once from the CPU, because library calls
+ *      AVX-512 or AVX2+FMA by the same ISA choice, because library calls
  *      cost more in overhead than the math there;
- *   4. the configured library.
+ *   5. the configured library.
  * Threads: the libraries Debian ships are OpenMP-threaded (dnnl, blis) or
  * pthread-threaded (openblas); gemm_set_threads sets their one pool, and
  * rnnlab starts no threads of its own, so two pools never spin at once. */
 #include "gemm.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gemm_portable.h"
 #include "rnnlab_build.h"
 
 #if defined(RNNLAB_GEMM_DNNL)
@@ -138,25 +142,41 @@ SMALL_KERNEL(small_nn_avx512, "avx512f", __m512, 16, _mm512_set1_ps, _mm512_load
 
 typedef struct gemm_state {
     int force_builtin;  /* RNNLAB_GEMM=builtin */
-    small_nn_fn small;  /* NULL: no SIMD kernel for this CPU */
+    gemm_isa cpu_isa;   /* the best this CPU runs */
+    gemm_isa isa;       /* ours in use: cpu_isa capped by RNNLAB_ISA */
+    small_nn_fn small;  /* NULL: no SIMD kernel for this ISA, or forced builtin */
     const char *kernel; /* name of `small` */
+    gemm_mode mode;
     size_t threads;
 } gemm_state;
 
 static gemm_state g_state;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
+/* RNNLAB_ISA=scalar|avx2|avx512 caps the ISA of rnnlab's own kernels (to
+ * check on one machine what another would compute); it never raises it
+ * above what the CPU runs. Anything else is ignored. */
+static gemm_isa isa_cap(gemm_isa cpu) {
+    const char *env = getenv("RNNLAB_ISA");
+    gemm_isa want = cpu;
+    if (env && strcmp(env, "scalar") == 0) want = GEMM_ISA_SCALAR;
+    if (env && strcmp(env, "avx2") == 0) want = GEMM_ISA_AVX2;
+    return want < cpu ? want : cpu;
+}
+
 static void gemm_init(void) {
     const char *env = getenv("RNNLAB_GEMM");
     g_state.force_builtin = env && strcmp(env, "builtin") == 0;
     g_state.threads = 1;
+    g_state.mode = GEMM_MODE_MACHINE;
+    g_state.cpu_isa = gemm_isa_detect();
+    g_state.isa = isa_cap(g_state.cpu_isa);
     g_state.kernel = "none";
 #ifdef GEMM_X86
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) {
+    if (g_state.isa == GEMM_ISA_AVX512) {
         g_state.small = small_nn_avx512;
         g_state.kernel = "avx512";
-    } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    } else if (g_state.isa == GEMM_ISA_AVX2) {
         g_state.small = small_nn_avx2;
         g_state.kernel = "avx2";
     }
@@ -184,8 +204,20 @@ void gemm_set_threads(size_t threads) {
     /* dnnl and blis: gemm_pool_size sizes the OpenMP pool per product. */
 }
 
+void gemm_set_mode(gemm_mode mode) {
+    state();
+    g_state.mode = mode;
+}
+
+gemm_mode gemm_get_mode(void) { return state()->mode; }
+
+const char *gemm_mode_name(gemm_mode mode) {
+    return mode == GEMM_MODE_PORTABLE ? "portable" : "machine";
+}
+
 size_t gemm_threads(void) {
     const gemm_state *s = state();
+    if (s->mode == GEMM_MODE_PORTABLE) return gemm_portable_threaded() ? s->threads : 1;
 #if defined(RNNLAB_GEMM_DNNL) || defined(RNNLAB_GEMM_OPENBLAS) || defined(RNNLAB_GEMM_BLIS)
     return s->force_builtin ? 1 : s->threads;
 #else
@@ -196,21 +228,30 @@ size_t gemm_threads(void) {
 
 const char *gemm_small_kernel_name(void) { return state()->kernel; }
 
+const char *gemm_kernel_isa(void) { return gemm_isa_name(state()->isa); }
+
+const char *gemm_cpu_isa(void) { return gemm_isa_name(state()->cpu_isa); }
+
 /* ---- the entry point ---------------------------------------------------- */
 
-#if defined(RNNLAB_GEMM_DNNL) || defined(RNNLAB_GEMM_BLIS)
 /* Products below this many FLOPs run on the calling thread alone: an
  * OpenMP fork/join costs microseconds (far more when the other core is
  * busy), which is the whole of a recurrent step's (B, H) x (H, H) product at
  * small H. The head and the weight gradients over all T*B rows are far
  * above it. The choice depends only on the shape and the configured count,
- * so results stay bit-identical for a given thread count. */
+ * so results stay bit-identical for a given thread count (and in portable
+ * mode, whatever the count). */
 #define GEMM_PARALLEL_MIN_FLOPS 2e7
 
+static size_t product_threads(size_t m, size_t n, size_t k) {
+    const double flops = 2.0 * (double)m * (double)n * (double)k;
+    return flops >= GEMM_PARALLEL_MIN_FLOPS ? g_state.threads : 1;
+}
+
+#if defined(RNNLAB_GEMM_DNNL) || defined(RNNLAB_GEMM_BLIS)
 static void gemm_pool_size(size_t m, size_t n, size_t k) {
     static _Thread_local size_t current = 0;
-    const double flops = 2.0 * (double)m * (double)n * (double)k;
-    const size_t want = flops >= GEMM_PARALLEL_MIN_FLOPS ? g_state.threads : 1;
+    const size_t want = product_threads(m, n, k);
     if (want == current) return;
     current = want;
 #if defined(RNNLAB_GEMM_DNNL)
@@ -258,7 +299,16 @@ void gemm_f32(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alph
     const gemm_state *s = state();
     /* Libraries disagree on k == 0 (and reject lda == 0 then); the builtin
      * does exactly C = beta * C. */
-    if (k == 0 || alpha == 0.0f || s->force_builtin) {
+    if (k == 0 || alpha == 0.0f) {
+        gemm_f32_builtin(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    if (s->mode == GEMM_MODE_PORTABLE) {
+        gemm_portable_f32(s->isa, product_threads(m, n, k), trans_a, trans_b, m, n, k, alpha, a,
+                          lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    if (s->force_builtin) {
         gemm_f32_builtin(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
@@ -270,6 +320,7 @@ void gemm_f32(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alph
 }
 
 const char *gemm_backend_name(void) {
+    if (state()->mode == GEMM_MODE_PORTABLE) return "portable (rnnlab kernels)";
     if (state()->force_builtin) return "builtin (forced by RNNLAB_GEMM=builtin)";
 #if defined(RNNLAB_GEMM_DNNL)
     return "dnnl " GEMM_STR(DNNL_VERSION_MAJOR) "." GEMM_STR(DNNL_VERSION_MINOR) " (dnnl_sgemm)";
@@ -279,5 +330,58 @@ const char *gemm_backend_name(void) {
     return "blis (bli_sgemm)";
 #else
     return "builtin";
+#endif
+}
+
+#if defined(RNNLAB_GEMM_DNNL)
+/* dnnl's ISA names, as ONEDNN_MAX_CPU_ISA spells them (lower case). */
+static const char *dnnl_isa_name(dnnl_cpu_isa_t isa) {
+    switch (isa) {
+    case dnnl_cpu_isa_sse41: return "sse41";
+    case dnnl_cpu_isa_avx: return "avx";
+    case dnnl_cpu_isa_avx2: return "avx2";
+    case dnnl_cpu_isa_avx512_mic: return "avx512_mic";
+    case dnnl_cpu_isa_avx512_mic_4ops: return "avx512_mic_4ops";
+    case dnnl_cpu_isa_avx512_core: return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+    default: return "unknown";
+    }
+}
+
+static char g_library_version[64];
+
+static void library_version_init(void) {
+    const dnnl_version_t *v = dnnl_version();
+    snprintf(g_library_version, sizeof g_library_version, "dnnl %d.%d.%d", v->major, v->minor,
+             v->patch);
+}
+#endif
+
+const char *gemm_library_version(void) {
+#if defined(RNNLAB_GEMM_DNNL)
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, library_version_init);
+    return g_library_version;
+#elif defined(RNNLAB_GEMM_OPENBLAS)
+    return openblas_get_config();
+#elif defined(RNNLAB_GEMM_BLIS)
+    return bli_info_get_version_str();
+#else
+    return "builtin";
+#endif
+}
+
+const char *gemm_library_isa(void) {
+#if defined(RNNLAB_GEMM_DNNL)
+    return dnnl_isa_name(dnnl_get_effective_cpu_isa());
+#elif defined(RNNLAB_GEMM_OPENBLAS)
+    return openblas_get_corename();
+#elif defined(RNNLAB_GEMM_BLIS)
+    return bli_arch_string(bli_arch_query_id());
+#else
+    return "c";
 #endif
 }

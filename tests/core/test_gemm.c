@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/gemm.h"
+#include "core/gemm_portable.h"
 #include "core/host.h"
 
 /* C (m, n) = alpha op(A) op(B) + beta C, accumulated in double. */
@@ -122,6 +123,93 @@ static void sweep_f32(gemm_f32_fn fn, const char *which) {
 Test(gemm, backend_matches_reference) { sweep_f32(gemm_f32, gemm_backend_name()); }
 
 Test(gemm, builtin_matches_reference) { sweep_f32(gemm_f32_builtin, "builtin"); }
+
+/* The portable kernels, one ISA at a time, on one thread. */
+#define PORTABLE_ON(ISA, NAME)                                                                   \
+    static void NAME(int ta, int tb, size_t m, size_t n, size_t k, float alpha, const float *a,  \
+                     size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc) { \
+        gemm_portable_f32(ISA, 1, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);         \
+    }
+PORTABLE_ON(GEMM_ISA_SCALAR, portable_scalar)
+PORTABLE_ON(GEMM_ISA_AVX2, portable_avx2)
+PORTABLE_ON(GEMM_ISA_AVX512, portable_avx512)
+
+/* gemm_f32 with alpha == 0 or k == 0 never reaches the portable kernels. */
+static void portable_any(gemm_f32_fn fn, int ta, int tb, size_t m, size_t n, size_t k, float alpha,
+                         const float *a, size_t lda, const float *b, size_t ldb, float beta,
+                         float *c, size_t ldc) {
+    if (k == 0 || alpha == 0.0f)
+        gemm_f32(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    else
+        fn(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+#define PORTABLE_SAFE(NAME, FN)                                                                  \
+    static void NAME(int ta, int tb, size_t m, size_t n, size_t k, float alpha, const float *a,  \
+                     size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc) { \
+        portable_any(FN, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);                  \
+    }
+PORTABLE_SAFE(safe_scalar, portable_scalar)
+PORTABLE_SAFE(safe_avx2, portable_avx2)
+PORTABLE_SAFE(safe_avx512, portable_avx512)
+
+Test(gemm, portable_matches_reference) {
+    const gemm_f32_fn fn[] = {safe_scalar, safe_avx2, safe_avx512};
+    for (int isa = 0; isa <= (int)gemm_isa_detect(); isa++)
+        sweep_f32(fn[isa], gemm_isa_name((gemm_isa)isa));
+}
+
+/* The promise of portable mode, at the kernel: the scalar path on one
+ * thread is the reference, and every ISA this CPU runs, on 1 and 2
+ * threads, gives the same bits. Shapes cross every tile edge: m = 1 and 2
+ * (the wide tiles), m around the AVX2 (6) and AVX-512 (8) row blocks, n
+ * around 8, 16, 32 and the wide 64 and 128 columns, k long enough to be a
+ * real chain. */
+Test(gemm, portable_same_bits_on_every_isa_and_thread_count) {
+    static const shape big[] = {{1, 128, 128}, {1, 67, 33},   {2, 131, 40},   {3, 17, 9},
+                                {6, 48, 64},   {7, 33, 200},  {8, 32, 128},   {9, 129, 31},
+                                {13, 15, 77},  {17, 100, 65}, {32, 128, 128}, {40, 7, 300}};
+    static const scal sc[] = {{1.0, 0.0}, {1.0, 1.0}, {-0.5, 2.0}};
+    rnnlab_rng rng;
+    rng_seed(&rng, 17, 3);
+    const int top = (int)gemm_isa_detect();
+    for (size_t si = 0; si < sizeof big / sizeof big[0]; si++)
+        for (int ta = 0; ta < 2; ta++)
+            for (int tb = 0; tb < 2; tb++)
+                for (size_t ci = 0; ci < sizeof sc / sizeof sc[0]; ci++) {
+                    const shape s = big[si];
+                    const size_t pad = si % 3;
+                    mat a = ta ? mat_random(&rng, s.k, s.m, pad) : mat_random(&rng, s.m, s.k, pad);
+                    mat b = tb ? mat_random(&rng, s.n, s.k, pad) : mat_random(&rng, s.k, s.n, pad);
+                    mat c = mat_random(&rng, s.m, s.n, pad);
+                    const size_t bytes = s.m * c.ld * sizeof(float);
+                    float *want = malloc(bytes), *got = malloc(bytes);
+                    cr_assert(want && got);
+                    memcpy(want, c.f, bytes);
+                    gemm_portable_f32(GEMM_ISA_SCALAR, 1, ta, tb, s.m, s.n, s.k,
+                                      (float)sc[ci].alpha, a.f, a.ld, b.f, b.ld, (float)sc[ci].beta,
+                                      want, c.ld);
+                    for (int isa = 0; isa <= top; isa++)
+                        for (size_t threads = 1; threads <= 2; threads++) {
+                            memcpy(got, c.f, bytes);
+                            gemm_portable_f32((gemm_isa)isa, threads, ta, tb, s.m, s.n, s.k,
+                                              (float)sc[ci].alpha, a.f, a.ld, b.f, b.ld,
+                                              (float)sc[ci].beta, got, c.ld);
+                            cr_assert(memcmp(got, want, bytes) == 0,
+                                      "%s, %zu thread(s), ta=%d tb=%d m=%zu n=%zu k=%zu "
+                                      "alpha=%g beta=%g: not the scalar path's bits",
+                                      gemm_isa_name((gemm_isa)isa), threads, ta, tb, s.m, s.n, s.k,
+                                      sc[ci].alpha, sc[ci].beta);
+                        }
+                    free(want);
+                    free(got);
+                    mat_free(&a);
+                    mat_free(&b);
+                    mat_free(&c);
+                }
+    cr_log_info("portable GEMM: scalar%s%s compared bit for bit (CPU: %s)",
+                top >= GEMM_ISA_AVX2 ? ", avx2" : "", top >= GEMM_ISA_AVX512 ? ", avx512" : "",
+                gemm_isa_name((gemm_isa)top));
+}
 
 Test(gemm, f64_matches_reference) {
     rnnlab_rng rng;

@@ -1,0 +1,254 @@
+/* gemm_portable.c -- see gemm_portable.h. The scalar path below is the
+ * definition; gemm_portable_kernel.h holds the AVX2 and AVX-512 paths,
+ * included once per ISA. Threads (OpenMP, the same pool dnnl and blis use)
+ * split the grid of output tiles, whose shape never depends on the thread
+ * count. */
+#include "gemm_portable.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define PORTABLE_X86 1
+#endif
+
+/* One product, as the kernels see it:
+ *   U(i,p) = u[i*rsu + p*csu]   op(A)
+ *   V(p,j) = v[p*rsv + j*csv]   op(B); the SIMD paths need csv == 1
+ * (ldv below is rsv). */
+typedef struct pk_args {
+    size_t m, n, k;
+    const float *u;
+    size_t rsu, csu;
+    const float *v;
+    size_t ldv, csv;
+    float alpha, beta;
+    float *c;
+    size_t ldc;
+} pk_args;
+
+const char *gemm_isa_name(gemm_isa isa) {
+    return isa == GEMM_ISA_AVX512 ? "avx512" : isa == GEMM_ISA_AVX2 ? "avx2" : "scalar";
+}
+
+gemm_isa gemm_isa_detect(void) {
+#ifdef PORTABLE_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return GEMM_ISA_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return GEMM_ISA_AVX2;
+#endif
+    return GEMM_ISA_SCALAR;
+}
+
+int gemm_portable_threaded(void) {
+#ifdef _OPENMP
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/* ---- the definition: one fmaf per step ---------------------------------- */
+
+/* Rows i0 <= i < i1 of C. */
+static void scalar_rows(const pk_args *g, size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; i++) {
+        const float *ui = g->u + i * g->rsu;
+        float *ci = g->c + i * g->ldc;
+        for (size_t j = 0; j < g->n; j++) {
+            const float *vj = g->v + j * g->csv;
+            float acc = 0.0f;
+            for (size_t p = 0; p < g->k; p++) acc = fmaf(ui[p * g->csu], vj[p * g->ldv], acc);
+            ci[j] = g->beta == 0.0f ? g->alpha * acc : g->alpha * acc + g->beta * ci[j];
+        }
+    }
+}
+
+/* ---- the SIMD paths -------------------------------------------------------- */
+
+#ifdef PORTABLE_X86
+__attribute__((target("avx2"))) static inline __m256i avx2_mask(size_t lanes) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)lanes),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+#define PK(name) name##_avx2
+#define PK_TARGET __attribute__((target("avx2,fma")))
+#define PK_W 8
+#define PK_MR 6
+#define PK_NV 2
+#define PK_NVMAX 8
+#define PK_VEC __m256
+#define PK_MASK __m256i
+#define PK_ZERO() _mm256_setzero_ps()
+#define PK_LOAD(p) _mm256_loadu_ps(p)
+#define PK_LOADM(p, mask) _mm256_maskload_ps((p), (mask))
+#define PK_STORE(p, x) _mm256_storeu_ps((p), (x))
+#define PK_STOREM(p, mask, x) _mm256_maskstore_ps((p), (mask), (x))
+#define PK_BCAST(x) _mm256_set1_ps(x)
+#define PK_FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define PK_MUL(a, b) _mm256_mul_ps((a), (b))
+#define PK_ADD(a, b) _mm256_add_ps((a), (b))
+#define PK_MASKOF(lanes) avx2_mask(lanes)
+#include "gemm_portable_kernel.h"
+#undef PK
+#undef PK_TARGET
+#undef PK_W
+#undef PK_MR
+#undef PK_NV
+#undef PK_NVMAX
+#undef PK_VEC
+#undef PK_MASK
+#undef PK_ZERO
+#undef PK_LOAD
+#undef PK_LOADM
+#undef PK_STORE
+#undef PK_STOREM
+#undef PK_BCAST
+#undef PK_FMA
+#undef PK_MUL
+#undef PK_ADD
+#undef PK_MASKOF
+
+#define PK(name) name##_avx512
+#define PK_TARGET __attribute__((target("avx512f")))
+#define PK_W 16
+#define PK_MR 8
+#define PK_NV 2
+#define PK_NVMAX 8
+#define PK_VEC __m512
+#define PK_MASK __mmask16
+#define PK_ZERO() _mm512_setzero_ps()
+#define PK_LOAD(p) _mm512_loadu_ps(p)
+#define PK_LOADM(p, mask) _mm512_maskz_loadu_ps((mask), (p))
+#define PK_STORE(p, x) _mm512_storeu_ps((p), (x))
+#define PK_STOREM(p, mask, x) _mm512_mask_storeu_ps((p), (mask), (x))
+#define PK_BCAST(x) _mm512_set1_ps(x)
+#define PK_FMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define PK_MUL(a, b) _mm512_mul_ps((a), (b))
+#define PK_ADD(a, b) _mm512_add_ps((a), (b))
+#define PK_MASKOF(lanes) ((__mmask16)(0xFFFFu >> (16 - (lanes))))
+#include "gemm_portable_kernel.h"
+#undef PK
+#undef PK_TARGET
+#undef PK_W
+#undef PK_MR
+#undef PK_NV
+#undef PK_NVMAX
+#undef PK_VEC
+#undef PK_MASK
+#undef PK_ZERO
+#undef PK_LOAD
+#undef PK_LOADM
+#undef PK_STORE
+#undef PK_STOREM
+#undef PK_BCAST
+#undef PK_FMA
+#undef PK_MUL
+#undef PK_ADD
+#undef PK_MASKOF
+#endif
+
+/* ---- driver ---------------------------------------------------------------- */
+
+/* Work units of a product on an ISA: output tiles, or rows for scalar. */
+static size_t unit_count(gemm_isa isa, const pk_args *g) {
+#ifdef PORTABLE_X86
+    if (isa == GEMM_ISA_AVX512) return tile_count_avx512(g);
+    if (isa == GEMM_ISA_AVX2) return tile_count_avx2(g);
+#endif
+    (void)isa;
+    return g->m;
+}
+
+static void run_units(gemm_isa isa, const pk_args *g, size_t t0, size_t t1) {
+#ifdef PORTABLE_X86
+    if (isa == GEMM_ISA_AVX512) {
+        tiles_avx512(g, t0, t1);
+        return;
+    }
+    if (isa == GEMM_ISA_AVX2) {
+        tiles_avx2(g, t0, t1);
+        return;
+    }
+#endif
+    (void)isa;
+    scalar_rows(g, t0, t1);
+}
+
+/* The calling thread's panel for a transposed B, grown to the largest
+ * product seen (so the steady state allocates nothing). */
+static _Thread_local float *pack_buf;
+static _Thread_local size_t pack_cap;
+
+/* v (k, n) row-major = b^T, b (n, k) with row stride ldb, in 8 x 8 blocks
+ * so that reads and writes both stay within a few cache lines. NULL when
+ * the buffer cannot grow. */
+static const float *pack_transposed(const float *b, size_t ldb, size_t n, size_t k) {
+    if (n * k > pack_cap) {
+        float *p = realloc(pack_buf, n * k * sizeof *p);
+        if (!p) return NULL;
+        pack_buf = p;
+        pack_cap = n * k;
+    }
+    float *v = pack_buf;
+    for (size_t j0 = 0; j0 < n; j0 += 8) {
+        const size_t j1 = j0 + 8 < n ? j0 + 8 : n;
+        for (size_t p0 = 0; p0 < k; p0 += 8) {
+            const size_t p1 = p0 + 8 < k ? p0 + 8 : k;
+            for (size_t j = j0; j < j1; j++)
+                for (size_t p = p0; p < p1; p++) v[p * n + j] = b[j * ldb + p];
+        }
+    }
+    return v;
+}
+
+void gemm_portable_f32(gemm_isa isa, size_t threads, int trans_a, int trans_b, size_t m, size_t n,
+                       size_t k, float alpha, const float *a, size_t lda, const float *b,
+                       size_t ldb, float beta, float *c, size_t ldc) {
+    pk_args g = {
+        .m = m,
+        .n = n,
+        .k = k,
+        .u = a,
+        .rsu = trans_a ? 1 : lda,
+        .csu = trans_a ? lda : 1,
+        .v = b,
+        .ldv = trans_b ? 1 : ldb,
+        .csv = trans_b ? ldb : 1,
+        .alpha = alpha,
+        .beta = beta,
+        .c = c,
+        .ldc = ldc,
+    };
+    if (trans_b && isa != GEMM_ISA_SCALAR) {
+        const float *v = pack_transposed(b, ldb, n, k);
+        if (v) {
+            g.v = v;
+            g.ldv = n;
+            g.csv = 1;
+        } else {
+            isa = GEMM_ISA_SCALAR;
+        }
+    }
+    const size_t units = unit_count(isa, &g);
+#ifdef _OPENMP
+    if (threads > 1 && units > 1) {
+        const int nt = (int)(threads < units ? threads : units);
+#pragma omp parallel num_threads(nt)
+        {
+            const size_t id = (size_t)omp_get_thread_num(), cnt = (size_t)omp_get_num_threads();
+            run_units(isa, &g, units * id / cnt, units * (id + 1) / cnt);
+        }
+        return;
+    }
+#else
+    (void)threads;
+#endif
+    run_units(isa, &g, 0, units);
+}
