@@ -10,7 +10,10 @@
 
 #include <cjson/cJSON.h>
 
+#include <gnu/libc-version.h>
+
 #include "fileio.h"
+#include "gemm.h"
 #include "rnnlab_build.h"
 #include "sha256.h"
 
@@ -201,12 +204,57 @@ static void json_component(cJSON *obj, const char *role, const reg_component *c)
     cJSON_AddStringToObject(o, "sha256", hash);
 }
 
+/* The CPU's "model name" from /proc/cpuinfo, or "unknown". Read line by
+ * line with a bound: /proc files report size 0. */
+static void cpu_model(char *out, size_t size) {
+    snprintf(out, size, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return;
+    char line[512];
+    for (int n = 0; n < 64 && fgets(line, sizeof line, f); n++) {
+        if (strncmp(line, "model name", 10) != 0) continue;
+        const char *v = strchr(line, ':');
+        if (!v) break;
+        for (v++; *v == ' ' || *v == '\t'; v++) continue;
+        snprintf(out, size, "%.*s", (int)strcspn(v, "\n"), v);
+        break;
+    }
+    fclose(f);
+}
+
+/* What the arithmetic ran on: in machine mode the bits depend on every
+ * field (and `rnnlab verify` names the ones that differ); in portable mode
+ * only on the build (compiler, libc), never on the CPU or the threads. */
+static void json_machine(cJSON *root, const trainer *tr) {
+    cJSON_AddStringToObject(root, "reproducible", gemm_mode_name(gemm_get_mode()));
+    cJSON *m = cJSON_AddObjectToObject(root, "machine");
+    char cpu[256];
+    cpu_model(cpu, sizeof cpu);
+    cJSON_AddStringToObject(m, "cpu", cpu);
+    cJSON_AddStringToObject(m, "cpu_isa", gemm_cpu_isa());
+    cJSON_AddStringToObject(m, "kernel_isa", gemm_kernel_isa());
+    cJSON_AddStringToObject(m, "gemm", gemm_backend_name());
+    cJSON_AddStringToObject(m, "gemm_library", gemm_library_version());
+    cJSON_AddStringToObject(m, "gemm_library_isa", gemm_library_isa());
+    cJSON_AddNumberToObject(m, "threads", (double)gemm_threads());
+    cJSON_AddNumberToObject(m, "threads_requested", (double)tr->s->train.threads);
+#if defined(__clang__)
+    cJSON_AddStringToObject(m, "compiler", "clang " __clang_version__);
+#elif defined(__GNUC__)
+    cJSON_AddStringToObject(m, "compiler", "gcc " __VERSION__);
+#endif
+    char libc[64];
+    snprintf(libc, sizeof libc, "glibc %s", gnu_get_libc_version());
+    cJSON_AddStringToObject(m, "libc", libc);
+}
+
 int run_write_meta(trainer *tr, const char *status, const char *message, rnnlab_err *err) {
     session *s = tr->s;
     cJSON *root = cJSON_CreateObject();
     if (!root) return err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
     cJSON_AddStringToObject(root, "rnnlab_version", RNNLAB_VERSION);
     cJSON_AddStringToObject(root, "gemm_backend", RNNLAB_GEMM_BACKEND);
+    json_machine(root, tr);
     cJSON_AddNumberToObject(root, "seed", (double)s->train.seed);
     cJSON_AddStringToObject(root, "status", status);
     if (message) cJSON_AddStringToObject(root, "message", message);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gemm.h"
 #include "host.h"
 #include "plugin_guard.h"
 
@@ -14,6 +15,8 @@ const char *const session_sections[] = {"model",       "activation", "loss",  "o
 static const char *const init_choices[] = {"uniform", "xavier", "orthogonal", "identity", NULL};
 static const char *const schedule_choices[] = {"constant", "step", "exponential", "plateau", NULL};
 static const char *const goal_choices[] = {"auto", "min", "max", NULL}; /* SELECT_GOAL_* */
+/* In gemm_mode order. */
+static const char *const reproducible_choices[] = {"machine", "portable", NULL};
 
 enum { M_ACTIVATION, M_HIDDEN, M_LAYERS, M_BIDIR, M_INIT, M_INIT_SCALE, M_COUNT };
 const rnnlab_param schema_model[] = {
@@ -44,6 +47,7 @@ enum {
     T_SELECT_GOAL,
     T_LOG_EVERY,
     T_THREADS,
+    T_REPRODUCIBLE,
     T_RUN_DIR,
     T_NAME,
     T_COUNT
@@ -72,7 +76,12 @@ const rnnlab_param schema_train[] = {
     {"select_goal", RNNLAB_PARAM_ENUM, "auto", 1, 0, goal_choices, 0,
      "whether `select` improves going down (min) or up (max); auto: max for accuracy"},
     {"log_every", RNNLAB_PARAM_INT, "50", 1, 1e9, NULL, 0, "steps between train metric rows"},
-    {"threads", RNNLAB_PARAM_INT, "1", 1, 256, NULL, 0, "compute threads"},
+    {"threads", RNNLAB_PARAM_INT, "1", 1, 256, NULL, 0,
+     "compute threads; how to run, not what: left out of the resolved config, the run hash and "
+     "checkpoints (meta.json records it)"},
+    {"reproducible", RNNLAB_PARAM_ENUM, "machine", 1, 0, reproducible_choices, 0,
+     "machine: fastest kernels, same bits on this machine and thread count; portable: same bits "
+     "on every x86-64 CPU and thread count (docs/REPRODUCIBILITY.md)"},
     {"run_dir", RNNLAB_PARAM_STRING, "runs", 1, 0, NULL, 0,
      "folder that holds one folder per run (relative to the current directory)"},
     {"name", RNNLAB_PARAM_STRING, "", 1, 0, NULL, 0,
@@ -187,6 +196,7 @@ static void fill_train_opts(train_opts *t, const rnnlab_value *v, const rnnlab_v
     t->select_goal = (int)v[T_SELECT_GOAL].i;
     t->log_every = (long)v[T_LOG_EVERY].i;
     t->threads = (long)v[T_THREADS].i;
+    t->reproducible = (int)v[T_REPRODUCIBLE].i;
     t->run_dir = v[T_RUN_DIR].s;
     t->name = v[T_NAME].s;
     t->diag_every = (long)d[D_EVERY].i;
@@ -277,6 +287,12 @@ int session_open(session *s, const session_args *a, rnnlab_err *err) {
         s->spec.act = &s->activation.comp->ops.activation;
         s->spec.threads = (size_t)s->train.threads;
         rc = check_run_name(s, err);
+        gemm_set_mode(s->train.reproducible ? GEMM_MODE_PORTABLE : GEMM_MODE_MACHINE);
+        /* Threads say how to run, not what: with them in the config, a run
+         * at 2 threads would get another run hash and other checkpoint
+         * bytes than the same run at 1. */
+        if (rc == RNNLAB_OK && config_remove(s->cfg, "train", "threads") != RNNLAB_OK)
+            rc = err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
     }
     if (rc == RNNLAB_OK)
         rc = create_instance(s, &s->activation, s->activation.comp->ops.activation.create,

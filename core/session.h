@@ -38,7 +38,8 @@ typedef struct train_opts {
     const char *select; /* the metric that picks best.safetensors (select.h) */
     int select_goal;    /* SELECT_GOAL_* */
     long log_every;
-    long threads;
+    long threads;        /* not in the resolved config: see session.c */
+    int reproducible;    /* gemm_mode: 0 machine, 1 portable */
     const char *run_dir; /* parent folder of runs */
     const char *name;    /* run name; "" = the config's base name */
     long diag_every;     /* [diagnostics] every; 0: off */
