@@ -1,5 +1,6 @@
 /* diagnostics.c -- see diagnostics.h. */
 #include "diagnostics.h"
+#include "rnnlab/portable_math.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -25,10 +26,10 @@ static double spectral_radius(const float *w, size_t n, double *v, double *u) {
         }
         norm = sqrt(norm);
         if (norm == 0.0 || !isfinite(norm)) return norm == 0.0 ? 0.0 : norm;
-        if (k >= ITERS - TAIL) log_growth += log(norm);
+        if (k >= ITERS - TAIL) log_growth += rnnlab_log(norm);
         for (size_t i = 0; i < n; i++) v[i] = u[i] / norm;
     }
-    return exp(log_growth / TAIL);
+    return rnnlab_exp(log_growth / TAIL);
 }
 
 void diagnostics_record(trainer *tr) {

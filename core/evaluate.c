@@ -8,6 +8,7 @@
 #include "host.h"
 #include "plugin_guard.h"
 #include "run_files.h"
+#include "rnnlab/portable_math.h"
 
 /* ---- evaluation --------------------------------------------------------- */
 
@@ -65,7 +66,7 @@ void evaluate_print(trainer *tr, const char *split, const eval_result *r) {
     if (tr->s->info.target_kind == RNNLAB_TARGET_CLASS)
         fprintf(o, "  acc %.2f%%", 100.0 * r->accuracy);
     if (metric_is_lm(tr->s))
-        fprintf(o, "  ppl %.3f  bits/token %.4f", exp(r->loss), r->loss / log(2.0));
+        fprintf(o, "  ppl %.3f  bits/token %.4f", rnnlab_exp(r->loss), r->loss / M_LN2);
     fprintf(o, "  (%zu targets)\n", r->count);
 }
 

@@ -1,5 +1,6 @@
 /* host.c -- see host.h. */
 #include "host.h"
+#include "rnnlab/portable_math.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -99,7 +100,8 @@ uint64_t rng_below(rnnlab_rng *rng, uint64_t n) {
 double rng_normal(rnnlab_rng *rng) {
     double u1 = rng_uniform(rng), u2 = rng_uniform(rng);
     if (u1 < 1e-300) u1 = 1e-300;
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586476925 * u2);
+    /* Not libm's log and cos: glibc picks them by CPU (portable_math.h). */
+    return sqrt(-2.0 * rnnlab_log(u1)) * rnnlab_cos(6.283185307179586476925 * u2);
 }
 
 rnnlab_host *host_create(rnnlab_err *sink, FILE *log_file, int log_level) {

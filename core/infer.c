@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "host.h"
+#include "rnnlab/portable_math.h"
 
 static int restore_model(infer *inf, const char *path, rnnlab_err *err) {
     session *s = &inf->s;
@@ -226,7 +227,7 @@ static int32_t pick(infer *inf, const float *logits, const sample_opts *o, rnnla
     }
     double sum = 0.0, maxl = logits[best];
     for (size_t k = 0; k < C; k++) {
-        double p = logits[k] >= cut ? exp((logits[k] - maxl) / o->temperature) : 0.0;
+        double p = logits[k] >= cut ? rnnlab_exp((logits[k] - maxl) / o->temperature) : 0.0;
         inf->probs[k] = p;
         sum += p;
     }

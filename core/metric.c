@@ -4,14 +4,17 @@
 #include <math.h>
 #include <string.h>
 
+#include "rnnlab/portable_math.h"
+
 int metric_is_lm(const session *s) { return s->info.stateful; }
 
 static int always(const session *s) { return s != NULL; }
 static int has_classes(const session *s) { return s->info.target_kind == RNNLAB_TARGET_CLASS; }
 static double m_loss(const eval_result *r) { return r->loss; }
 static double m_accuracy(const eval_result *r) { return r->accuracy; }
-static double m_perplexity(const eval_result *r) { return exp(r->loss); }
-static double m_bits(const eval_result *r) { return r->loss / log(2.0); }
+/* Not libm's exp: glibc picks it by CPU (rnnlab/portable_math.h). */
+static double m_perplexity(const eval_result *r) { return rnnlab_exp(r->loss); }
+static double m_bits(const eval_result *r) { return r->loss / M_LN2; }
 
 /* In metrics.csv's order; `recorded` says for which data. */
 static const struct {

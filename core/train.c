@@ -19,6 +19,7 @@
 #include "run_files.h"
 #include "run_folder.h"
 #include "trainer.h"
+#include "rnnlab/portable_math.h"
 
 static volatile sig_atomic_t stop_requested = 0;
 
@@ -176,8 +177,10 @@ static int train_step(trainer *tr, size_t i, double *loss_out, size_t *tokens, r
 static void schedule_epoch(trainer *tr, double value, int improved) {
     const train_opts *o = &tr->s->train;
     switch (o->schedule) {
-    case SCHEDULE_STEP: tr->lr_scale = pow(o->gamma, (double)(tr->epoch / o->step_size)); break;
-    case SCHEDULE_EXPONENTIAL: tr->lr_scale = pow(o->gamma, (double)tr->epoch); break;
+    case SCHEDULE_STEP:
+        tr->lr_scale = rnnlab_powi(o->gamma, (uint64_t)(tr->epoch / o->step_size));
+        break;
+    case SCHEDULE_EXPONENTIAL: tr->lr_scale = rnnlab_powi(o->gamma, (uint64_t)tr->epoch); break;
     case SCHEDULE_PLATEAU:
         if (!isnan(value) && !improved && ++tr->plateau_bad > o->plateau_patience) {
             tr->lr_scale *= o->gamma;

@@ -36,6 +36,11 @@ static inline float vec_expf(float x) {
     return p * scale;
 }
 
+/* e^x for x <= 0, as activations need it: exactly 0 below -87 (where
+ * vec_expf clamps) and NaN for NaN. Not libm's expf, which glibc picks by
+ * CPU ([train] reproducible = portable). */
+static inline float vec_exp_nonpos(float x) { return x != x ? x : x < -87.0f ? 0.0f : vec_expf(x); }
+
 /* y[i] = f(x[i]) for i < n, with x and y allowed to be the same array (the
  * model calls activations in place). GCC's vectorised loop over x and y is
  * guarded by a run-time overlap check that in-place calls fail, falling back

@@ -12,6 +12,7 @@
  * frees it. */
 #include <math.h>
 #include "rnnlab/plugin.h"
+#include "../vecmath.h"
 
 typedef struct elu {
     const rnnlab_host *host;
@@ -54,7 +55,8 @@ static int bwd(const void *self, const rnnlab_real *x, const rnnlab_real *y, con
                rnnlab_real *dx, size_t n) {
     (void)y;
     const rnnlab_real alpha = (rnnlab_real)((const elu *)self)->alpha;
-    for (size_t i = 0; i < n; i++) dx[i] = x[i] > 0.0f ? dy[i] : alpha * expf(x[i]) * dy[i];
+    for (size_t i = 0; i < n; i++)
+        dx[i] = x[i] > 0.0f ? dy[i] : alpha * vec_exp_nonpos(x[i]) * dy[i];
     return RNNLAB_OK;
 }
 

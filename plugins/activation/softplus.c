@@ -8,14 +8,16 @@
  * 1 - exp(-y), which cancels badly for small y. */
 #include <math.h>
 #include "rnnlab/plugin.h"
+#include "../vecmath.h"
 
+/* vec_exp_nonpos, not libm's expf (which glibc picks by CPU). */
 static rnnlab_real softplus_f(rnnlab_real v) {
-    return v > 0.0f ? v + log1pf(expf(-v)) : log1pf(expf(v));
+    return v > 0.0f ? v + log1pf(vec_exp_nonpos(-v)) : log1pf(vec_exp_nonpos(v));
 }
 
 static rnnlab_real sigmoid_f(rnnlab_real v) {
-    if (v >= 0.0f) return 1.0f / (1.0f + expf(-v));
-    rnnlab_real e = expf(v);
+    if (v >= 0.0f) return 1.0f / (1.0f + vec_exp_nonpos(-v));
+    rnnlab_real e = vec_exp_nonpos(v);
     return e / (1.0f + e);
 }
 

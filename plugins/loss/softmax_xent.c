@@ -14,6 +14,7 @@
 #include <math.h>
 #include <string.h>
 #include "rnnlab/plugin.h"
+#include "rnnlab/portable_math.h"
 #include "../vecmath.h"
 
 typedef struct xent {
@@ -115,7 +116,7 @@ static double row_f32(const rnnlab_real *z, size_t cols, int32_t y, double eps, 
     while (best < cols && !(z[best] == m)) best++;
     *argmax = best < cols ? best : 0;
     double sum = row_expsum(z, cols, m, dz);
-    double logz = log(sum); /* log-sum-exp minus m */
+    double logz = rnnlab_log(sum); /* log-sum-exp minus m; not libm's (chosen by CPU) */
     double loss = (1.0 - eps) * (logz - ((double)z[y] - (double)m));
     if (eps > 0.0) {
         double zsum = 0.0;

@@ -16,6 +16,7 @@
  * grad is only read. */
 #include <math.h>
 #include "rnnlab/plugin.h"
+#include "rnnlab/portable_math.h"
 
 typedef struct adam {
     const rnnlab_host *host;
@@ -134,9 +135,10 @@ static int adam_step(const void *self, const rnnlab_optim_step *info, rnnlab_rea
         return a->host->set_error(a->host, RNNLAB_ERR_INVALID,
                                   "%s: needs %zu state arrays, got fewer", a->name,
                                   adam_state_slots(a));
-    const double lr = a->lr * info->lr_scale, t = (double)info->t;
-    const double step_size = lr / (1.0 - pow(a->beta1, t));
-    const double bc2_sqrt = sqrt(1.0 - pow(a->beta2, t));
+    const double lr = a->lr * info->lr_scale;
+    /* Not libm's pow: glibc picks it by CPU (rnnlab/portable_math.h). */
+    const double step_size = lr / (1.0 - rnnlab_powi(a->beta1, info->t));
+    const double bc2_sqrt = sqrt(1.0 - rnnlab_powi(a->beta2, info->t));
     const double decay = a->decoupled ? 1.0 - lr * a->weight_decay : 1.0;
     const double coupled = a->decoupled ? 0.0 : a->weight_decay;
     rnnlab_real *m = state[0], *v = state[1], *vmax = a->amsgrad ? state[2] : NULL;
