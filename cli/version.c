@@ -9,7 +9,9 @@ static const char usage[] =
     "usage: rnnlab version\n"
     "\n"
     "Prints the rnnlab version, the plugin ABI it loads, the matrix-multiply backend\n"
-    "and its small-batch kernel, and the backend's thread count.\n"
+    "(library, version, the instruction set it dispatches to) and its small-batch\n"
+    "kernel, the instruction sets of the CPU and of rnnlab's own kernels (capped by\n"
+    "RNNLAB_ISA=scalar|avx2|avx512), and the backend's thread count.\n"
     "\n"
     "example:\n"
     "  rnnlab version\n";
@@ -19,10 +21,12 @@ static int run(int argc, char **argv) {
     const char *pos[1];
     int npos, rc = cli_parse(argc, argv, opts, usage, pos, 0, &npos);
     if (rc) return rc < 0 ? 0 : rc;
-    printf("rnnlab %s\nplugin ABI %d.%d\ngemm backend: %s\ngemm small-batch kernel: %s\n"
+    printf("rnnlab %s\nplugin ABI %d.%d\ngemm backend: %s\ngemm library: %s (isa %s)\n"
+           "gemm small-batch kernel: %s\ncpu isa: %s\nkernel isa: %s\n"
            "gemm threads: %zu (training uses [train] threads)\n",
            RNNLAB_VERSION, RNNLAB_ABI_MAJOR, RNNLAB_ABI_MINOR, gemm_backend_name(),
-           gemm_small_kernel_name(), gemm_threads());
+           gemm_library_version(), gemm_library_isa(), gemm_small_kernel_name(), gemm_cpu_isa(),
+           gemm_kernel_isa(), gemm_threads());
     return 0;
 }
 
