@@ -1,7 +1,9 @@
 /* bench_rnn.c -- rnnlab's side of bench/run: training, inference and
  * sampling throughput of one Elman char model, and the process's peak RSS.
  *
- *   bench_rnn V H B T THREADS [SECONDS]
+ *   bench_rnn V H B T THREADS [SECONDS [MODE]]
+ *
+ * MODE is [train] reproducible: machine (default) or portable.
  *
  * The model is built directly from core/model.h with the real tanh,
  * softmax_xent and sgd plugins dlopen'ed from the build's plugin folder, and
@@ -227,8 +229,8 @@ static void setup(bench *b, size_t threads) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 6 || argc > 7) {
-        fprintf(stderr, "usage: bench_rnn V H B T THREADS [SECONDS]\n");
+    if (argc < 6 || argc > 8) {
+        fprintf(stderr, "usage: bench_rnn V H B T THREADS [SECONDS [machine|portable]]\n");
         return 2;
     }
     bench b;
@@ -238,7 +240,11 @@ int main(int argc, char **argv) {
     b.B = strtoul(argv[3], NULL, 10);
     b.T = strtoul(argv[4], NULL, 10);
     const size_t threads = strtoul(argv[5], NULL, 10);
-    const double seconds = argc == 7 ? atof(argv[6]) : 1.0;
+    const double seconds = argc >= 7 ? atof(argv[6]) : 1.0;
+    if (argc == 8 && strcmp(argv[7], "portable") != 0 && strcmp(argv[7], "machine") != 0)
+        die(argv[7], "MODE must be machine or portable");
+    gemm_set_mode(argc == 8 && strcmp(argv[7], "portable") == 0 ? GEMM_MODE_PORTABLE
+                                                                : GEMM_MODE_MACHINE);
     if (!b.V || !b.H || !b.B || !b.T || !threads) die("arguments", "sizes must be positive");
     const double base_mb = peak_rss_mb();
     setup(&b, threads);
@@ -256,11 +262,13 @@ int main(int argc, char **argv) {
     const double P = (double)model_num_params(b.m);
     const double acts = tok * (double)(3 * b.H + 2 * b.V) + (double)(b.B * b.H);
     const double theory_mb = 4.0 * (3.0 * P + acts) / (1024.0 * 1024.0);
-    printf("rnnlab V=%zu H=%zu B=%zu T=%zu threads=%zu backend=\"%s\" train_tok_s=%.0f "
+    printf("rnnlab V=%zu H=%zu B=%zu T=%zu threads=%zu mode=%s isa=%s backend=\"%s\" "
+           "train_tok_s=%.0f "
            "infer_tok_s=%.0f sample_tok_s=%.0f rss_mb=%.1f base_mb=%.1f theory_mb=%.1f "
            "loss0=%.4f\n",
-           b.V, b.H, b.B, b.T, threads, gemm_backend_name(), train_rate * tok, infer_rate * tok,
-           sample_rate, peak_rss_mb(), base_mb, theory_mb, loss0);
+           b.V, b.H, b.B, b.T, threads, gemm_mode_name(gemm_get_mode()), gemm_kernel_isa(),
+           gemm_backend_name(), train_rate * tok, infer_rate * tok, sample_rate, peak_rss_mb(),
+           base_mb, theory_mb, loss0);
 
     for (size_t i = 0; i < model_num_tensors(b.m); i++) free(b.mom[i]);
     free(b.mom);

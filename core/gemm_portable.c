@@ -186,10 +186,42 @@ static void run_units(gemm_isa isa, const pk_args *g, size_t t0, size_t t1) {
 static _Thread_local float *pack_buf;
 static _Thread_local size_t pack_cap;
 
+#ifdef PORTABLE_X86
+/* v[p*ldv + j] = b[j*ldb + p] for an 8 x 8 block: eight row loads, the
+ * classic unpack / shuffle / permute transpose, eight row stores. */
+__attribute__((target("avx2"))) static void transpose8x8_avx2(const float *b, size_t ldb, float *v,
+                                                              size_t ldv) {
+    __m256 r0 = _mm256_loadu_ps(b), r1 = _mm256_loadu_ps(b + ldb);
+    __m256 r2 = _mm256_loadu_ps(b + 2 * ldb), r3 = _mm256_loadu_ps(b + 3 * ldb);
+    __m256 r4 = _mm256_loadu_ps(b + 4 * ldb), r5 = _mm256_loadu_ps(b + 5 * ldb);
+    __m256 r6 = _mm256_loadu_ps(b + 6 * ldb), r7 = _mm256_loadu_ps(b + 7 * ldb);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    r0 = _mm256_shuffle_ps(t0, t2, 0x44);
+    r1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    r2 = _mm256_shuffle_ps(t1, t3, 0x44);
+    r3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    r4 = _mm256_shuffle_ps(t4, t6, 0x44);
+    r5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    r6 = _mm256_shuffle_ps(t5, t7, 0x44);
+    r7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(v, _mm256_permute2f128_ps(r0, r4, 0x20));
+    _mm256_storeu_ps(v + ldv, _mm256_permute2f128_ps(r1, r5, 0x20));
+    _mm256_storeu_ps(v + 2 * ldv, _mm256_permute2f128_ps(r2, r6, 0x20));
+    _mm256_storeu_ps(v + 3 * ldv, _mm256_permute2f128_ps(r3, r7, 0x20));
+    _mm256_storeu_ps(v + 4 * ldv, _mm256_permute2f128_ps(r0, r4, 0x31));
+    _mm256_storeu_ps(v + 5 * ldv, _mm256_permute2f128_ps(r1, r5, 0x31));
+    _mm256_storeu_ps(v + 6 * ldv, _mm256_permute2f128_ps(r2, r6, 0x31));
+    _mm256_storeu_ps(v + 7 * ldv, _mm256_permute2f128_ps(r3, r7, 0x31));
+}
+#endif
+
 /* v (k, n) row-major = b^T, b (n, k) with row stride ldb, in 8 x 8 blocks
- * so that reads and writes both stay within a few cache lines. NULL when
- * the buffer cannot grow. */
-static const float *pack_transposed(const float *b, size_t ldb, size_t n, size_t k) {
+ * (an AVX2 register transpose where the CPU has it: a copy, so the path
+ * cannot change a bit). NULL when the buffer cannot grow. */
+static const float *pack_transposed(gemm_isa isa, const float *b, size_t ldb, size_t n, size_t k) {
     if (n * k > pack_cap) {
         float *p = realloc(pack_buf, n * k * sizeof *p);
         if (!p) return NULL;
@@ -201,6 +233,12 @@ static const float *pack_transposed(const float *b, size_t ldb, size_t n, size_t
         const size_t j1 = j0 + 8 < n ? j0 + 8 : n;
         for (size_t p0 = 0; p0 < k; p0 += 8) {
             const size_t p1 = p0 + 8 < k ? p0 + 8 : k;
+#ifdef PORTABLE_X86
+            if (isa != GEMM_ISA_SCALAR && j1 - j0 == 8 && p1 - p0 == 8) {
+                transpose8x8_avx2(b + j0 * ldb + p0, ldb, v + p0 * n + j0, n);
+                continue;
+            }
+#endif
             for (size_t j = j0; j < j1; j++)
                 for (size_t p = p0; p < p1; p++) v[p * n + j] = b[j * ldb + p];
         }
@@ -227,7 +265,7 @@ void gemm_portable_f32(gemm_isa isa, size_t threads, int trans_a, int trans_b, s
         .ldc = ldc,
     };
     if (trans_b && isa != GEMM_ISA_SCALAR) {
-        const float *v = pack_transposed(b, ldb, n, k);
+        const float *v = pack_transposed(isa, b, ldb, n, k);
         if (v) {
             g.v = v;
             g.ldv = n;

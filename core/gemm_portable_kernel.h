@@ -24,23 +24,31 @@ PK_TARGET static inline __attribute__((always_inline)) void
 PK(tile)(const int mr, const int nv, const int masked, size_t k, const float *u, size_t rsu,
          size_t csu, const float *v, size_t ldv, PK_MASK last, float alpha, float beta, float *c,
          size_t ldc) {
+    /* Fully unrolled (mr, nv are constants), so that acc stays in registers. */
     PK_VEC acc[PK_MR][PK_NVMAX];
+#pragma GCC unroll 8
     for (int r = 0; r < mr; r++)
+#pragma GCC unroll 8
         for (int q = 0; q < nv; q++) acc[r][q] = PK_ZERO();
     for (size_t p = 0; p < k; p++) {
         const float *vp = v + p * ldv;
         const float *up = u + p * csu;
         PK_VEC x[PK_NVMAX];
+#pragma GCC unroll 8
         for (int q = 0; q < nv; q++)
             x[q] = masked && q == nv - 1 ? PK_LOADM(vp + q * PK_W, last) : PK_LOAD(vp + q * PK_W);
+#pragma GCC unroll 8
         for (int r = 0; r < mr; r++) {
             const PK_VEC s = PK_BCAST(up[r * rsu]);
+#pragma GCC unroll 8
             for (int q = 0; q < nv; q++) acc[r][q] = PK_FMA(s, x[q], acc[r][q]);
         }
     }
     const PK_VEC va = PK_BCAST(alpha), vb = PK_BCAST(beta);
+#pragma GCC unroll 8
     for (int r = 0; r < mr; r++) {
         float *cr = c + r * ldc;
+#pragma GCC unroll 8
         for (int q = 0; q < nv; q++) {
             const int part = masked && q == nv - 1;
             PK_VEC y = PK_MUL(va, acc[r][q]);
