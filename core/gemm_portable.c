@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -30,7 +31,18 @@ typedef struct pk_args {
     float alpha, beta;
     float *c;
     size_t ldc;
+    /* B too large to stay in cache: copied one column panel at a time
+     * (PK(units)) from b as stored, (n, k) when trans_b, else (k, n). */
+    int b_panels, trans_b;
+    const float *b;
+    size_t ldb;
+    int simd_pack; /* the copies may use AVX2 */
 } pk_args;
+
+/* Up to this many floats (256 KiB: L2 on every x86-64 of interest) B is
+ * read in place, or copied whole once per call when transposed; above, it
+ * is copied panel by panel. */
+#define PACK_WHOLE_MAX 65536
 
 const char *gemm_isa_name(gemm_isa isa) {
     return isa == GEMM_ISA_AVX512 ? "avx512" : isa == GEMM_ISA_AVX2 ? "avx2" : "scalar";
@@ -67,6 +79,83 @@ static void scalar_rows(const pk_args *g, size_t i0, size_t i1) {
             ci[j] = g->beta == 0.0f ? g->alpha * acc : g->alpha * acc + g->beta * ci[j];
         }
     }
+}
+
+/* ---- copies of a transposed B ---------------------------------------------- */
+
+#ifdef PORTABLE_X86
+/* v[p*ldv + j] = b[j*ldb + p] for an 8 x 8 block: eight row loads, the
+ * classic unpack / shuffle / permute transpose, eight row stores. */
+__attribute__((target("avx2"))) static void transpose8x8_avx2(const float *b, size_t ldb, float *v,
+                                                              size_t ldv) {
+    __m256 r0 = _mm256_loadu_ps(b), r1 = _mm256_loadu_ps(b + ldb);
+    __m256 r2 = _mm256_loadu_ps(b + 2 * ldb), r3 = _mm256_loadu_ps(b + 3 * ldb);
+    __m256 r4 = _mm256_loadu_ps(b + 4 * ldb), r5 = _mm256_loadu_ps(b + 5 * ldb);
+    __m256 r6 = _mm256_loadu_ps(b + 6 * ldb), r7 = _mm256_loadu_ps(b + 7 * ldb);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    r0 = _mm256_shuffle_ps(t0, t2, 0x44);
+    r1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    r2 = _mm256_shuffle_ps(t1, t3, 0x44);
+    r3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    r4 = _mm256_shuffle_ps(t4, t6, 0x44);
+    r5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    r6 = _mm256_shuffle_ps(t5, t7, 0x44);
+    r7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(v, _mm256_permute2f128_ps(r0, r4, 0x20));
+    _mm256_storeu_ps(v + ldv, _mm256_permute2f128_ps(r1, r5, 0x20));
+    _mm256_storeu_ps(v + 2 * ldv, _mm256_permute2f128_ps(r2, r6, 0x20));
+    _mm256_storeu_ps(v + 3 * ldv, _mm256_permute2f128_ps(r3, r7, 0x20));
+    _mm256_storeu_ps(v + 4 * ldv, _mm256_permute2f128_ps(r0, r4, 0x31));
+    _mm256_storeu_ps(v + 5 * ldv, _mm256_permute2f128_ps(r1, r5, 0x31));
+    _mm256_storeu_ps(v + 6 * ldv, _mm256_permute2f128_ps(r2, r6, 0x31));
+    _mm256_storeu_ps(v + 7 * ldv, _mm256_permute2f128_ps(r3, r7, 0x31));
+}
+#endif
+
+/* v[p*ldv + j] = b[j*ldb + p] for j < n, p < k: B^T as rows, in 8 x 8
+ * blocks (an AVX2 register transpose when simd: a copy, so the path cannot
+ * change a bit). */
+static void pack_transposed(int simd, const float *b, size_t ldb, size_t n, size_t k, float *v,
+                            size_t ldv) {
+    for (size_t j0 = 0; j0 < n; j0 += 8) {
+        const size_t j1 = j0 + 8 < n ? j0 + 8 : n;
+        for (size_t p0 = 0; p0 < k; p0 += 8) {
+            const size_t p1 = p0 + 8 < k ? p0 + 8 : k;
+#ifdef PORTABLE_X86
+            if (simd && j1 - j0 == 8 && p1 - p0 == 8) {
+                transpose8x8_avx2(b + j0 * ldb + p0, ldb, v + p0 * ldv + j0, ldv);
+                continue;
+            }
+#else
+            (void)simd;
+#endif
+            for (size_t j = j0; j < j1; j++)
+                for (size_t p = p0; p < p1; p++) v[p * ldv + j] = b[j * ldb + p];
+        }
+    }
+}
+
+/* v[p*ldv + j] = b[p*ldb + j] for j < n, p < k: rows of B side by side. */
+static void pack_rows(const float *b, size_t ldb, size_t n, size_t k, float *v, size_t ldv) {
+    for (size_t p = 0; p < k; p++) memcpy(v + p * ldv, b + p * ldb, n * sizeof *v);
+}
+
+/* The calling thread's copy buffer, grown to the largest product seen (so
+ * the steady state allocates nothing); NULL when it cannot grow. */
+static _Thread_local float *pack_buf;
+static _Thread_local size_t pack_cap;
+
+static float *pack_space(size_t floats) {
+    if (floats > pack_cap) {
+        float *p = realloc(pack_buf, floats * sizeof *p);
+        if (!p) return NULL;
+        pack_buf = p;
+        pack_cap = floats;
+    }
+    return pack_buf;
 }
 
 /* ---- the SIMD paths -------------------------------------------------------- */
@@ -156,94 +245,32 @@ __attribute__((target("avx2"))) static inline __m256i avx2_mask(size_t lanes) {
 
 /* ---- driver ---------------------------------------------------------------- */
 
-/* Work units of a product on an ISA: output tiles, or rows for scalar. */
-static size_t unit_count(gemm_isa isa, const pk_args *g) {
+/* Work units of a product on an ISA (output tiles or column panels; rows
+ * for scalar), and the floats of one column panel copy. */
+static size_t unit_count(gemm_isa isa, const pk_args *g, size_t *panel_floats) {
+    *panel_floats = 0;
 #ifdef PORTABLE_X86
-    if (isa == GEMM_ISA_AVX512) return tile_count_avx512(g);
-    if (isa == GEMM_ISA_AVX2) return tile_count_avx2(g);
+    if (isa == GEMM_ISA_AVX512) return unit_count_avx512(g, panel_floats);
+    if (isa == GEMM_ISA_AVX2) return unit_count_avx2(g, panel_floats);
 #endif
     (void)isa;
     return g->m;
 }
 
-static void run_units(gemm_isa isa, const pk_args *g, size_t t0, size_t t1) {
+static void run_units(gemm_isa isa, const pk_args *g, size_t t0, size_t t1, float *buf) {
 #ifdef PORTABLE_X86
     if (isa == GEMM_ISA_AVX512) {
-        tiles_avx512(g, t0, t1);
+        units_avx512(g, t0, t1, buf);
         return;
     }
     if (isa == GEMM_ISA_AVX2) {
-        tiles_avx2(g, t0, t1);
+        units_avx2(g, t0, t1, buf);
         return;
     }
 #endif
     (void)isa;
+    (void)buf;
     scalar_rows(g, t0, t1);
-}
-
-/* The calling thread's panel for a transposed B, grown to the largest
- * product seen (so the steady state allocates nothing). */
-static _Thread_local float *pack_buf;
-static _Thread_local size_t pack_cap;
-
-#ifdef PORTABLE_X86
-/* v[p*ldv + j] = b[j*ldb + p] for an 8 x 8 block: eight row loads, the
- * classic unpack / shuffle / permute transpose, eight row stores. */
-__attribute__((target("avx2"))) static void transpose8x8_avx2(const float *b, size_t ldb, float *v,
-                                                              size_t ldv) {
-    __m256 r0 = _mm256_loadu_ps(b), r1 = _mm256_loadu_ps(b + ldb);
-    __m256 r2 = _mm256_loadu_ps(b + 2 * ldb), r3 = _mm256_loadu_ps(b + 3 * ldb);
-    __m256 r4 = _mm256_loadu_ps(b + 4 * ldb), r5 = _mm256_loadu_ps(b + 5 * ldb);
-    __m256 r6 = _mm256_loadu_ps(b + 6 * ldb), r7 = _mm256_loadu_ps(b + 7 * ldb);
-    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-    r0 = _mm256_shuffle_ps(t0, t2, 0x44);
-    r1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-    r2 = _mm256_shuffle_ps(t1, t3, 0x44);
-    r3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-    r4 = _mm256_shuffle_ps(t4, t6, 0x44);
-    r5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-    r6 = _mm256_shuffle_ps(t5, t7, 0x44);
-    r7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    _mm256_storeu_ps(v, _mm256_permute2f128_ps(r0, r4, 0x20));
-    _mm256_storeu_ps(v + ldv, _mm256_permute2f128_ps(r1, r5, 0x20));
-    _mm256_storeu_ps(v + 2 * ldv, _mm256_permute2f128_ps(r2, r6, 0x20));
-    _mm256_storeu_ps(v + 3 * ldv, _mm256_permute2f128_ps(r3, r7, 0x20));
-    _mm256_storeu_ps(v + 4 * ldv, _mm256_permute2f128_ps(r0, r4, 0x31));
-    _mm256_storeu_ps(v + 5 * ldv, _mm256_permute2f128_ps(r1, r5, 0x31));
-    _mm256_storeu_ps(v + 6 * ldv, _mm256_permute2f128_ps(r2, r6, 0x31));
-    _mm256_storeu_ps(v + 7 * ldv, _mm256_permute2f128_ps(r3, r7, 0x31));
-}
-#endif
-
-/* v (k, n) row-major = b^T, b (n, k) with row stride ldb, in 8 x 8 blocks
- * (an AVX2 register transpose where the CPU has it: a copy, so the path
- * cannot change a bit). NULL when the buffer cannot grow. */
-static const float *pack_transposed(gemm_isa isa, const float *b, size_t ldb, size_t n, size_t k) {
-    if (n * k > pack_cap) {
-        float *p = realloc(pack_buf, n * k * sizeof *p);
-        if (!p) return NULL;
-        pack_buf = p;
-        pack_cap = n * k;
-    }
-    float *v = pack_buf;
-    for (size_t j0 = 0; j0 < n; j0 += 8) {
-        const size_t j1 = j0 + 8 < n ? j0 + 8 : n;
-        for (size_t p0 = 0; p0 < k; p0 += 8) {
-            const size_t p1 = p0 + 8 < k ? p0 + 8 : k;
-#ifdef PORTABLE_X86
-            if (isa != GEMM_ISA_SCALAR && j1 - j0 == 8 && p1 - p0 == 8) {
-                transpose8x8_avx2(b + j0 * ldb + p0, ldb, v + p0 * n + j0, n);
-                continue;
-            }
-#endif
-            for (size_t j = j0; j < j1; j++)
-                for (size_t p = p0; p < p1; p++) v[p * n + j] = b[j * ldb + p];
-        }
-    }
-    return v;
 }
 
 void gemm_portable_f32(gemm_isa isa, size_t threads, int trans_a, int trans_b, size_t m, size_t n,
@@ -263,30 +290,42 @@ void gemm_portable_f32(gemm_isa isa, size_t threads, int trans_a, int trans_b, s
         .beta = beta,
         .c = c,
         .ldc = ldc,
+        .b = b,
+        .ldb = ldb,
+        .simd_pack = isa != GEMM_ISA_SCALAR,
     };
-    if (trans_b && isa != GEMM_ISA_SCALAR) {
-        const float *v = pack_transposed(isa, b, ldb, n, k);
-        if (v) {
-            g.v = v;
+    /* The SIMD paths read rows of B: a large B is copied one column panel
+     * per unit of work (when transposed, or when enough row blocks reuse
+     * the copy to pay for it), a small transposed one whole. */
+    g.trans_b = trans_b;
+    g.b_panels = isa != GEMM_ISA_SCALAR && n * k > PACK_WHOLE_MAX && (trans_b || m >= 16);
+    size_t panel_floats;
+    size_t units = unit_count(isa, &g, &panel_floats);
+    const size_t nt = threads < units ? threads : units;
+    float *buf = NULL;
+    if ((trans_b || g.b_panels) && isa != GEMM_ISA_SCALAR) {
+        buf = pack_space(g.b_panels ? (nt ? nt : 1) * panel_floats : n * k);
+        if (!buf) {
+            isa = GEMM_ISA_SCALAR; /* slower, same bits */
+            g.b_panels = 0;
+            units = unit_count(isa, &g, &panel_floats);
+        } else if (!g.b_panels) {
+            pack_transposed(1, b, ldb, n, k, buf, n);
+            g.v = buf;
             g.ldv = n;
             g.csv = 1;
-        } else {
-            isa = GEMM_ISA_SCALAR;
         }
     }
-    const size_t units = unit_count(isa, &g);
 #ifdef _OPENMP
-    if (threads > 1 && units > 1) {
-        const int nt = (int)(threads < units ? threads : units);
-#pragma omp parallel num_threads(nt)
+    if (nt > 1 && units > 1) {
+#pragma omp parallel num_threads((int)nt)
         {
             const size_t id = (size_t)omp_get_thread_num(), cnt = (size_t)omp_get_num_threads();
-            run_units(isa, &g, units * id / cnt, units * (id + 1) / cnt);
+            run_units(isa, &g, units * id / cnt, units * (id + 1) / cnt,
+                      g.b_panels ? buf + id * panel_floats : NULL);
         }
         return;
     }
-#else
-    (void)threads;
 #endif
-    run_units(isa, &g, 0, units);
+    run_units(isa, &g, 0, units, buf);
 }

@@ -111,31 +111,60 @@ PK_TARGET static void PK(tile_any)(int mr, int nv, int masked, size_t k, const f
 #undef PK_CASE
 #undef PK_ARGS
 
-/* Tiles t0 <= t < t1 of the (row block, column panel) grid of g, in row
- * block order. The tile shape depends on m only (wide tiles for m <= 2),
- * never on the thread count. */
-PK_TARGET static void PK(tiles)(const pk_args *g, size_t t0, size_t t1) {
+/* The tile grid of g: rows per block and columns per panel. Depends on m
+ * only (wide tiles for m <= 2), never on the thread count. */
+static void PK(grid)(const pk_args *g, size_t *mr_max, size_t *nr) {
     const int wide = g->m <= 2;
-    const size_t mr_max = wide ? g->m : PK_MR;
-    const size_t nv_max = wide ? (g->m == 1 ? 8 : 4) : PK_NV;
-    const size_t nr = nv_max * PK_W;
-    const size_t panels = (g->n + nr - 1) / nr;
-    for (size_t t = t0; t < t1; t++) {
-        const size_t i0 = (t / panels) * mr_max, j0 = (t % panels) * nr;
-        const size_t mr = g->m - i0 < mr_max ? g->m - i0 : mr_max;
-        const size_t cols = g->n - j0 < nr ? g->n - j0 : nr;
-        const size_t nv = (cols + PK_W - 1) / PK_W;
-        const size_t lanes = cols - (nv - 1) * PK_W;
+    *mr_max = wide ? g->m : PK_MR;
+    *nr = (wide ? (g->m == 1 ? 8 : 4) : PK_NV) * PK_W;
+}
+
+/* Columns j0 .. j0+cols of C, every row block, with V(p, :) at v + p*ldv. */
+PK_TARGET static void PK(panel)(const pk_args *g, size_t j0, size_t cols, const float *v,
+                                size_t ldv, size_t i0, size_t i1) {
+    size_t mr_max, nr;
+    PK(grid)(g, &mr_max, &nr);
+    const size_t nv = (cols + PK_W - 1) / PK_W;
+    const size_t lanes = cols - (nv - 1) * PK_W;
+    for (size_t i = i0; i < i1; i += mr_max) {
+        const size_t mr = i1 - i < mr_max ? i1 - i : mr_max;
         PK(tile_any)
-        ((int)mr, (int)nv, lanes != PK_W, g->k, g->u + i0 * g->rsu, g->rsu, g->csu, g->v + j0,
-         g->ldv, PK_MASKOF(lanes), g->alpha, g->beta, g->c + i0 * g->ldc + j0, g->ldc);
+        ((int)mr, (int)nv, lanes != PK_W, g->k, g->u + i * g->rsu, g->rsu, g->csu, v, ldv,
+         PK_MASKOF(lanes), g->alpha, g->beta, g->c + i * g->ldc + j0, g->ldc);
     }
 }
 
-/* The number of tiles PK(tiles) splits g into. */
-static size_t PK(tile_count)(const pk_args *g) {
-    const int wide = g->m <= 2;
-    const size_t mr_max = wide ? g->m : PK_MR;
-    const size_t nr = (wide ? (g->m == 1 ? 8 : 4) : PK_NV) * PK_W;
-    return ((g->m + mr_max - 1) / mr_max) * ((g->n + nr - 1) / nr);
+/* Work units t0 <= t < t1 of g (see PK(unit_count)); buf: this thread's
+ * panel buffer (k x nr floats) when g->b_panels. */
+PK_TARGET static void PK(units)(const pk_args *g, size_t t0, size_t t1, float *buf) {
+    size_t mr_max, nr;
+    PK(grid)(g, &mr_max, &nr);
+    const size_t panels = (g->n + nr - 1) / nr;
+    for (size_t t = t0; t < t1; t++) {
+        if (g->b_panels) {
+            /* A column panel of op(B), copied into contiguous rows just
+             * before every row block uses it, so that it comes from cache. */
+            const size_t j0 = t * nr, cols = g->n - j0 < nr ? g->n - j0 : nr;
+            if (g->trans_b)
+                pack_transposed(g->simd_pack, g->b + j0 * g->ldb, g->ldb, cols, g->k, buf, nr);
+            else
+                pack_rows(g->b + j0, g->ldb, cols, g->k, buf, nr);
+            PK(panel)(g, j0, cols, buf, nr, 0, g->m);
+        } else {
+            /* A tile of the (row block, column panel) grid, row blocks first. */
+            const size_t i0 = (t / panels) * mr_max, j0 = (t % panels) * nr;
+            const size_t i1 = g->m - i0 < mr_max ? g->m : i0 + mr_max;
+            const size_t cols = g->n - j0 < nr ? g->n - j0 : nr;
+            PK(panel)(g, j0, cols, g->v + j0, g->ldv, i0, i1);
+        }
+    }
+}
+
+/* Column panels when B is packed panel by panel, else tiles. */
+static size_t PK(unit_count)(const pk_args *g, size_t *panel_floats) {
+    size_t mr_max, nr;
+    PK(grid)(g, &mr_max, &nr);
+    *panel_floats = g->k * nr;
+    const size_t panels = (g->n + nr - 1) / nr;
+    return g->b_panels ? panels : ((g->m + mr_max - 1) / mr_max) * panels;
 }
