@@ -47,14 +47,14 @@ lr = 0.003
 [train]
 seed = 7
 epochs = 2
-max_steps = 6
+max_steps = 4
 clip_norm = 1.0
 schedule = exponential
 gamma = 0.9
 log_every = 1
 reproducible = portable
 [diagnostics]
-every = 3
+every = 2
 INI
 
 cpu=$("$exe" version | sed -n 's/^cpu isa: //p')
