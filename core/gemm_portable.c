@@ -184,25 +184,7 @@ __attribute__((target("avx2"))) static inline __m256i avx2_mask(size_t lanes) {
 #define PK_MUL(a, b) _mm256_mul_ps((a), (b))
 #define PK_ADD(a, b) _mm256_add_ps((a), (b))
 #define PK_MASKOF(lanes) avx2_mask(lanes)
-#include "gemm_portable_kernel.h"
-#undef PK
-#undef PK_TARGET
-#undef PK_W
-#undef PK_MR
-#undef PK_NV
-#undef PK_NVMAX
-#undef PK_VEC
-#undef PK_MASK
-#undef PK_ZERO
-#undef PK_LOAD
-#undef PK_LOADM
-#undef PK_STORE
-#undef PK_STOREM
-#undef PK_BCAST
-#undef PK_FMA
-#undef PK_MUL
-#undef PK_ADD
-#undef PK_MASKOF
+#include "gemm_portable_kernel.h" /* undefines the PK_ macros */
 
 #define PK(name) name##_avx512
 #define PK_TARGET __attribute__((target("avx512f")))
@@ -222,25 +204,7 @@ __attribute__((target("avx2"))) static inline __m256i avx2_mask(size_t lanes) {
 #define PK_MUL(a, b) _mm512_mul_ps((a), (b))
 #define PK_ADD(a, b) _mm512_add_ps((a), (b))
 #define PK_MASKOF(lanes) ((__mmask16)(0xFFFFu >> (16 - (lanes))))
-#include "gemm_portable_kernel.h"
-#undef PK
-#undef PK_TARGET
-#undef PK_W
-#undef PK_MR
-#undef PK_NV
-#undef PK_NVMAX
-#undef PK_VEC
-#undef PK_MASK
-#undef PK_ZERO
-#undef PK_LOAD
-#undef PK_LOADM
-#undef PK_STORE
-#undef PK_STOREM
-#undef PK_BCAST
-#undef PK_FMA
-#undef PK_MUL
-#undef PK_ADD
-#undef PK_MASKOF
+#include "gemm_portable_kernel.h" /* undefines the PK_ macros */
 #endif
 
 /* ---- driver ---------------------------------------------------------------- */

@@ -5,7 +5,8 @@
  *   PK_TARGET     the function attribute enabling the ISA
  *   PK_W          floats per vector; PK_MR, PK_NV: the tile, rows x vectors
  *   PK_VEC, PK_MASK and PK_ZERO, PK_LOAD, PK_LOADM, PK_STORE, PK_STOREM,
- *   PK_BCAST, PK_FMA, PK_MUL, PK_ADD, PK_MASKOF(lanes).
+ *   PK_BCAST, PK_FMA, PK_MUL, PK_ADD, PK_MASKOF(lanes)
+ * and undefined again at its end.
  *
  * One tile is (mr rows) x (nv vectors) of C held in registers, built by
  * broadcasting A(i,p) and multiplying a row of B: C(i, j..j+W) gets one FMA
@@ -168,3 +169,23 @@ static size_t PK(unit_count)(const pk_args *g, size_t *panel_floats) {
     const size_t panels = (g->n + nr - 1) / nr;
     return g->b_panels ? panels : ((g->m + mr_max - 1) / mr_max) * panels;
 }
+
+/* The parameters are the includer's, for one ISA: drop them. */
+#undef PK
+#undef PK_TARGET
+#undef PK_W
+#undef PK_MR
+#undef PK_NV
+#undef PK_NVMAX
+#undef PK_VEC
+#undef PK_MASK
+#undef PK_ZERO
+#undef PK_LOAD
+#undef PK_LOADM
+#undef PK_STORE
+#undef PK_STOREM
+#undef PK_BCAST
+#undef PK_FMA
+#undef PK_MUL
+#undef PK_ADD
+#undef PK_MASKOF

@@ -165,11 +165,22 @@ Test(gemm, portable_matches_reference) {
  * around 8, 16, 32 and the wide 64 and 128 columns, k long enough to be a
  * real chain, and B large enough to be copied panel by panel. */
 Test(gemm, portable_same_bits_on_every_isa_and_thread_count) {
-    static const shape big[] = {{1, 128, 128}, {1, 67, 33},   {2, 131, 40},   {3, 17, 9},
-                                {6, 48, 64},   {7, 33, 200},  {8, 32, 128},   {9, 129, 31},
-                                {13, 15, 77},  {17, 100, 65}, {32, 128, 128}, {40, 7, 300},
+    static const shape big[] = {{1, 128, 128},
+                                {1, 67, 33},
+                                {2, 131, 40},
+                                {3, 17, 9},
+                                {6, 48, 64},
+                                {7, 33, 200},
+                                {8, 32, 128},
+                                {9, 129, 31},
+                                {13, 15, 77},
+                                {17, 100, 65},
+                                {32, 128, 128},
+                                {40, 7, 300},
                                 /* n * k above 65536: a transposed B is copied panel by panel */
-                                {1, 520, 130}, {2, 300, 251}, {11, 257, 300}};
+                                {1, 520, 130},
+                                {2, 300, 251},
+                                {11, 257, 300}};
     static const scal sc[] = {{1.0, 0.0}, {1.0, 1.0}, {-0.5, 2.0}};
     rnnlab_rng rng;
     rng_seed(&rng, 17, 3);
