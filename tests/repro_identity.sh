@@ -6,7 +6,8 @@
 # cover what portable mode must make machine-independent: the GEMM products
 # above the 2-thread threshold, Adam, gradient clipping, a learning-rate
 # schedule, orthogonal init (normal samples), a carried state (truncated
-# BPTT), the softmax loss and perplexity, and the diagnostics.
+# BPTT), the softmax loss and perplexity, and the diagnostics. Then
+# `rnnlab verify` on other ISAs and thread counts, in both modes.
 # Usage: repro_identity.sh RNNLAB_BINARY
 set -uo pipefail
 exe=$(realpath "$1")
@@ -88,7 +89,24 @@ done
 # The runs must have trained: a metrics file with train and dev rows.
 grep -q ',train,loss,' run_scalar_1/metrics.csv && grep -q ',dev,perplexity,' run_scalar_1/metrics.csv ||
   { echo "FAIL: metrics.csv lacks train loss or dev perplexity rows"; fail=1; }
+# verify names the machine differences and whether the run's mode depends
+# on them: a portable run re-run on the CPU's best ISA at 2 threads
+# reproduces, and says the differences have no effect; a machine-mode run
+# re-run on the scalar kernels flags the ISA.
+if [ "$cpu" != scalar ]; then
+  if ! "$exe" verify run_scalar_1 --threads 2 >verify_p.log 2>&1; then
+    echo "FAIL: verify of the portable run on $cpu, 2 threads:"; sed 's/^/  /' verify_p.log; fail=1
+  elif ! grep -q 'kernel_isa .*' verify_p.log ||
+       [ "$(grep -c 'differs (portable mode: no effect)' verify_p.log)" -lt 2 ]; then
+    echo "FAIL: verify did not name kernel_isa and threads as harmless:"; sed 's/^/  /' verify_p.log; fail=1
+  fi
+  sed 's/reproducible = portable/reproducible = machine/; s/^max_steps = .*/max_steps = 2/' lm.ini >m.ini
+  "$exe" train m.ini --run-dir run_machine >run_machine.log 2>&1 || { echo "FAIL: machine run"; fail=1; }
+  RNNLAB_ISA=scalar "$exe" verify run_machine >verify_m.log 2>&1
+  grep -q 'reproducible = machine' verify_m.log && grep -q 'DIFFERS' verify_m.log ||
+    { echo "FAIL: verify of a machine-mode run on scalar kernels did not flag the ISA:"; sed 's/^/  /' verify_m.log; fail=1; }
+fi
 if [ $fail -eq 0 ]; then
-  echo "repro_identity: $n runs ($isas x 1, 2 threads), one checkpoint and metrics digest"
+  echo "repro_identity: $n runs ($isas x 1, 2 threads), one checkpoint and metrics digest; verify ok"
 fi
 exit $fail
