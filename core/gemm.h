@@ -7,9 +7,9 @@
  * always built; see gemm_kernel.h). Non-transposed products with at most 4
  * rows (the recurrent step at B <= 4) go to a hand-vectorised AVX-512 or
  * AVX2+FMA kernel chosen at run time from the CPU, whatever the backend.
- * The environment variable RNNLAB_GEMM=builtin, read once, sends every
- * product to the builtin kernel instead (the tests run the model that way
- * too). gemm_f64 is always the builtin kernel: only gradient checks use it.
+ * In machine mode (below) the environment variable RNNLAB_GEMM=builtin,
+ * read once, sends every product to the builtin kernel instead (the tests
+ * run the model that way too). gemm_f64 is always the builtin kernel: only gradient checks use it.
  *
  * Two modes ([train] reproducible, set process-wide by gemm_set_mode):
  *   machine   the fastest kernels for this CPU (the library's JIT, the
