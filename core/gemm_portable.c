@@ -84,10 +84,10 @@ static void scalar_rows(const pk_args *g, size_t i0, size_t i1) {
 /* ---- copies of a transposed B ---------------------------------------------- */
 
 #ifdef PORTABLE_X86
-/* v[p*ldv + j] = b[j*ldb + p] for an 8 x 8 block: eight row loads, the
- * classic unpack / shuffle / permute transpose, eight row stores. */
-__attribute__((target("avx2"))) static void transpose8x8_avx2(const float *b, size_t ldb, float *v,
-                                                              size_t ldv) {
+/* t[q] = (b[0*ldb + q], b[1*ldb + q], ..., b[7*ldb + q]) for q < 8: an
+ * 8 x 8 block of b transposed in registers (unpack / shuffle / permute). */
+__attribute__((target("avx2"))) static inline void transpose8_avx2(const float *b, size_t ldb,
+                                                                   __m256 t[8]) {
     __m256 r0 = _mm256_loadu_ps(b), r1 = _mm256_loadu_ps(b + ldb);
     __m256 r2 = _mm256_loadu_ps(b + 2 * ldb), r3 = _mm256_loadu_ps(b + 3 * ldb);
     __m256 r4 = _mm256_loadu_ps(b + 4 * ldb), r5 = _mm256_loadu_ps(b + 5 * ldb);
@@ -104,14 +104,81 @@ __attribute__((target("avx2"))) static void transpose8x8_avx2(const float *b, si
     r5 = _mm256_shuffle_ps(t4, t6, 0xEE);
     r6 = _mm256_shuffle_ps(t5, t7, 0x44);
     r7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    _mm256_storeu_ps(v, _mm256_permute2f128_ps(r0, r4, 0x20));
-    _mm256_storeu_ps(v + ldv, _mm256_permute2f128_ps(r1, r5, 0x20));
-    _mm256_storeu_ps(v + 2 * ldv, _mm256_permute2f128_ps(r2, r6, 0x20));
-    _mm256_storeu_ps(v + 3 * ldv, _mm256_permute2f128_ps(r3, r7, 0x20));
-    _mm256_storeu_ps(v + 4 * ldv, _mm256_permute2f128_ps(r0, r4, 0x31));
-    _mm256_storeu_ps(v + 5 * ldv, _mm256_permute2f128_ps(r1, r5, 0x31));
-    _mm256_storeu_ps(v + 6 * ldv, _mm256_permute2f128_ps(r2, r6, 0x31));
-    _mm256_storeu_ps(v + 7 * ldv, _mm256_permute2f128_ps(r3, r7, 0x31));
+    t[0] = _mm256_permute2f128_ps(r0, r4, 0x20);
+    t[1] = _mm256_permute2f128_ps(r1, r5, 0x20);
+    t[2] = _mm256_permute2f128_ps(r2, r6, 0x20);
+    t[3] = _mm256_permute2f128_ps(r3, r7, 0x20);
+    t[4] = _mm256_permute2f128_ps(r0, r4, 0x31);
+    t[5] = _mm256_permute2f128_ps(r1, r5, 0x31);
+    t[6] = _mm256_permute2f128_ps(r2, r6, 0x31);
+    t[7] = _mm256_permute2f128_ps(r3, r7, 0x31);
+}
+
+/* v[p*ldv + j] = b[j*ldb + p] for an 8 x 8 block. */
+__attribute__((target("avx2"))) static void transpose8x8_avx2(const float *b, size_t ldb, float *v,
+                                                              size_t ldv) {
+    __m256 t[8];
+    transpose8_avx2(b, ldb, t);
+    for (int q = 0; q < 8; q++) _mm256_storeu_ps(v + q * ldv, t[q]);
+}
+
+/* Outputs j0 .. j0 + 8*NB of rows r < MR (MR <= 2, NB <= 4) when B is
+ * transposed and m is tiny (the B = 1, 2 recurrent step): every 8 x 8
+ * block of B is transposed in registers and used at once, since copying
+ * B would cost as much as the product. Same rule as everywhere: one fma
+ * per p, p in order (the k % 8 tail in scalar fmaf, continuing each
+ * lane's chain). */
+__attribute__((target("avx2,fma"))) static inline __attribute__((always_inline)) void
+nt_tiny_block(const int mr, const int nb, const pk_args *g, size_t j0) {
+    __m256 acc[2][4];
+#pragma GCC unroll 2
+    for (int r = 0; r < mr; r++)
+#pragma GCC unroll 4
+        for (int q = 0; q < nb; q++) acc[r][q] = _mm256_setzero_ps();
+    const size_t k8 = g->k & ~(size_t)7;
+    for (size_t p0 = 0; p0 < k8; p0 += 8) {
+#pragma GCC unroll 4
+        for (int q = 0; q < nb; q++) {
+            __m256 t[8];
+            transpose8_avx2(g->b + (j0 + 8 * (size_t)q) * g->ldb + p0, g->ldb, t);
+#pragma GCC unroll 8
+            for (int x = 0; x < 8; x++)
+#pragma GCC unroll 2
+                for (int r = 0; r < mr; r++)
+                    acc[r][q] = _mm256_fmadd_ps(
+                        _mm256_set1_ps(g->u[r * g->rsu + (p0 + (size_t)x) * g->csu]), t[x],
+                        acc[r][q]);
+        }
+    }
+    for (int r = 0; r < mr; r++)
+        for (int q = 0; q < nb; q++) {
+            float lane[8];
+            _mm256_storeu_ps(lane, acc[r][q]);
+            float *cr = g->c + (size_t)r * g->ldc + j0 + 8 * (size_t)q;
+            for (int l = 0; l < 8; l++) {
+                const float *bj = g->b + (j0 + 8 * (size_t)q + (size_t)l) * g->ldb;
+                float a = lane[l];
+                for (size_t p = k8; p < g->k; p++)
+                    a = fmaf(g->u[r * g->rsu + p * g->csu], bj[p], a);
+                cr[l] = g->beta == 0.0f ? g->alpha * a : g->alpha * a + g->beta * cr[l];
+            }
+        }
+}
+
+/* Columns j0 <= j < j1 of a product with m <= 2 and B transposed; the
+ * last n % 8 columns by the scalar rule. */
+__attribute__((target("avx2,fma"))) static void nt_tiny(const pk_args *g, size_t j0, size_t j1) {
+    size_t j = j0;
+    for (; j + 32 <= j1; j += 32) g->m == 1 ? nt_tiny_block(1, 4, g, j) : nt_tiny_block(2, 4, g, j);
+    for (; j + 8 <= j1; j += 8) g->m == 1 ? nt_tiny_block(1, 1, g, j) : nt_tiny_block(2, 1, g, j);
+    for (; j < j1; j++)
+        for (size_t i = 0; i < g->m; i++) {
+            const float *ui = g->u + i * g->rsu, *bj = g->b + j * g->ldb;
+            float acc = 0.0f;
+            for (size_t p = 0; p < g->k; p++) acc = fmaf(ui[p * g->csu], bj[p], acc);
+            float *ci = g->c + i * g->ldc + j;
+            *ci = g->beta == 0.0f ? g->alpha * acc : g->alpha * acc + g->beta * *ci;
+        }
 }
 #endif
 
@@ -258,6 +325,12 @@ void gemm_portable_f32(gemm_isa isa, size_t threads, int trans_a, int trans_b, s
         .ldb = ldb,
         .simd_pack = isa != GEMM_ISA_SCALAR,
     };
+#ifdef PORTABLE_X86
+    if (trans_b && m <= 2 && isa != GEMM_ISA_SCALAR) {
+        nt_tiny(&g, 0, n); /* on this thread: two rows are too few to split */
+        return;
+    }
+#endif
     /* The SIMD paths read rows of B: a large B is copied one column panel
      * per unit of work (when transposed, or when enough row blocks reuse
      * the copy to pay for it), a small transposed one whole. */
