@@ -204,21 +204,6 @@ static int entry_replace(config *c, config_entry *e, const char *value, const ch
     return RNNLAB_OK;
 }
 
-int config_remove(config *c, const char *section, const char *key) {
-    for (size_t i = 0; i < c->n_entries; i++) {
-        config_entry *e = c->entries[i];
-        if (strcmp(e->section, section) != 0 || strcmp(e->key, key) != 0) continue;
-        /* The value may have been handed out by a validation: keep it. */
-        if (pool_keep(c, e->value) != RNNLAB_OK) return RNNLAB_ERR_NOMEM;
-        e->value = NULL;
-        entry_free(e);
-        memmove(c->entries + i, c->entries + i + 1, (c->n_entries - i - 1) * sizeof *c->entries);
-        c->n_entries--;
-        return RNNLAB_OK;
-    }
-    return RNNLAB_OK;
-}
-
 static config_entry *entry_append(config *c, const char *section, const char *key,
                                   const char *value, const char *origin, int line) {
     if (grow(&c->entries, &c->cap_entries, c->n_entries, sizeof *c->entries) != RNNLAB_OK)

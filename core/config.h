@@ -75,10 +75,6 @@ int config_remove(config *c, const char *section, const char *key);
 int config_put(config *c, const char *section, const char *key, const char *value,
                const char *origin, int line);
 
-/* Drops section.key if present (strings already handed out stay valid).
- * For settings that are read but are not part of the resolved config. */
-int config_remove(config *c, const char *section, const char *key);
-
 /* The entry for section.key, or NULL. */
 const config_entry *config_find(const config *c, const char *section, const char *key);
 /* Its value, or `fallback` if absent. */

@@ -291,8 +291,7 @@ int session_open(session *s, const session_args *a, rnnlab_err *err) {
         /* Threads say how to run, not what: with them in the config, a run
          * at 2 threads would get another run hash and other checkpoint
          * bytes than the same run at 1. */
-        if (rc == RNNLAB_OK && config_remove(s->cfg, "train", "threads") != RNNLAB_OK)
-            rc = err_set(err, RNNLAB_ERR_NOMEM, "out of memory");
+        config_remove(s->cfg, "train", "threads");
     }
     if (rc == RNNLAB_OK)
         rc = create_instance(s, &s->activation, s->activation.comp->ops.activation.create,
