@@ -20,8 +20,7 @@
 
 /* One product, as the kernels see it:
  *   U(i,p) = u[i*rsu + p*csu]   op(A)
- *   V(p,j) = v[p*rsv + j*csv]   op(B); the SIMD paths need csv == 1
- * (ldv below is rsv). */
+ *   V(p,j) = v[p*ldv + j*csv]   op(B); the SIMD paths need csv == 1 */
 typedef struct pk_args {
     size_t m, n, k;
     const float *u;
@@ -36,7 +35,6 @@ typedef struct pk_args {
     int b_panels, trans_b;
     const float *b;
     size_t ldb;
-    int simd_pack; /* the copies may use AVX2 */
 } pk_args;
 
 /* Up to this many floats (256 KiB: L2 on every x86-64 of interest) B is
@@ -183,21 +181,18 @@ __attribute__((target("avx2,fma"))) static void nt_tiny(const pk_args *g, size_t
 #endif
 
 /* v[p*ldv + j] = b[j*ldb + p] for j < n, p < k: B^T as rows, in 8 x 8
- * blocks (an AVX2 register transpose when simd: a copy, so the path cannot
- * change a bit). */
-static void pack_transposed(int simd, const float *b, size_t ldb, size_t n, size_t k, float *v,
-                            size_t ldv) {
+ * blocks (an AVX2 register transpose: only the SIMD paths copy, and a copy
+ * cannot change a bit). */
+static void pack_transposed(const float *b, size_t ldb, size_t n, size_t k, float *v, size_t ldv) {
     for (size_t j0 = 0; j0 < n; j0 += 8) {
         const size_t j1 = j0 + 8 < n ? j0 + 8 : n;
         for (size_t p0 = 0; p0 < k; p0 += 8) {
             const size_t p1 = p0 + 8 < k ? p0 + 8 : k;
 #ifdef PORTABLE_X86
-            if (simd && j1 - j0 == 8 && p1 - p0 == 8) {
+            if (j1 - j0 == 8 && p1 - p0 == 8) {
                 transpose8x8_avx2(b + j0 * ldb + p0, ldb, v + p0 * ldv + j0, ldv);
                 continue;
             }
-#else
-            (void)simd;
 #endif
             for (size_t j = j0; j < j1; j++)
                 for (size_t p = p0; p < p1; p++) v[p * ldv + j] = b[j * ldb + p];
@@ -206,7 +201,7 @@ static void pack_transposed(int simd, const float *b, size_t ldb, size_t n, size
 }
 
 /* v[p*ldv + j] = b[p*ldb + j] for j < n, p < k: rows of B side by side. */
-static void pack_rows(const float *b, size_t ldb, size_t n, size_t k, float *v, size_t ldv) {
+static inline void pack_rows(const float *b, size_t ldb, size_t n, size_t k, float *v, size_t ldv) {
     for (size_t p = 0; p < k; p++) memcpy(v + p * ldv, b + p * ldb, n * sizeof *v);
 }
 
@@ -323,7 +318,6 @@ void gemm_portable_f32(gemm_isa isa, size_t threads, int trans_a, int trans_b, s
         .ldc = ldc,
         .b = b,
         .ldb = ldb,
-        .simd_pack = isa != GEMM_ISA_SCALAR,
     };
 #ifdef PORTABLE_X86
     if (trans_b && m <= 2 && isa != GEMM_ISA_SCALAR) {
@@ -347,7 +341,7 @@ void gemm_portable_f32(gemm_isa isa, size_t threads, int trans_a, int trans_b, s
             g.b_panels = 0;
             units = unit_count(isa, &g, &panel_floats);
         } else if (!g.b_panels) {
-            pack_transposed(1, b, ldb, n, k, buf, n);
+            pack_transposed(b, ldb, n, k, buf, n);
             g.v = buf;
             g.ldv = n;
             g.csv = 1;

@@ -147,7 +147,7 @@ PK_TARGET static void PK(units)(const pk_args *g, size_t t0, size_t t1, float *b
              * before every row block uses it, so that it comes from cache. */
             const size_t j0 = t * nr, cols = g->n - j0 < nr ? g->n - j0 : nr;
             if (g->trans_b)
-                pack_transposed(g->simd_pack, g->b + j0 * g->ldb, g->ldb, cols, g->k, buf, nr);
+                pack_transposed(g->b + j0 * g->ldb, g->ldb, cols, g->k, buf, nr);
             else
                 pack_rows(g->b + j0, g->ldb, cols, g->k, buf, nr);
             PK(panel)(g, j0, cols, buf, nr, 0, g->m);
